@@ -1,0 +1,213 @@
+/**
+ * What every CLI command shares: exit codes, the I/O seam tests replace, one-line errors,
+ * confirmation of destructive actions, argument parsing and table/JSON output.
+ *
+ * The CLI only parses and formats; behaviour lives in `mod.ts`.
+ *
+ * @module
+ */
+
+import { WindowsError } from "../errors.ts";
+
+/** Process exit codes, documented in the README. */
+export const ExitCode = {
+  /** Everything asked for was done. */
+  Ok: 0,
+  /** A Windows call failed; stderr names the Win32 error. */
+  WindowsError: 1,
+  /** Bad command line: unknown command or option, malformed or out-of-range argument. */
+  Usage: 2,
+  /** winsession cannot run here: not Windows (and no DLL override), or a library failed to load. */
+  Unsupported: 3,
+  /** A permission is missing, most often `--allow-ffi`. */
+  Permission: 4,
+  /** A destructive action was not confirmed: declined at the prompt, or no `--yes` without a TTY. */
+  NotConfirmed: 5,
+  /** Some servers answered and some failed (multi-server commands). */
+  Partial: 6,
+  /** `locks`: at least one process holds the given paths (so scripts can branch on it). */
+  Locked: 10,
+  /** Interrupted (Ctrl+C). */
+  Interrupted: 130,
+} as const;
+
+/** One of the {@linkcode ExitCode} values. */
+export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
+
+/** A failure the CLI reports as one line and an exit code, without a stack trace. */
+export class CliError extends Error {
+  /** The process exit code to use. */
+  readonly exitCode: ExitCode;
+  /** Make a failure with its one-line message and exit code. */
+  constructor(message: string, exitCode: ExitCode = ExitCode.Usage) {
+    super(message);
+    this.name = "CliError";
+    this.exitCode = exitCode;
+  }
+}
+
+/** Where a command reads and writes: the real terminal, or a recording in tests. */
+export interface CliIO {
+  /** Writes to standard output (text is written as is; add the newline). */
+  out(text: string): void;
+  /** Writes to standard error. */
+  err(text: string): void;
+  /** Whether a person can answer a prompt (stdin is a terminal). */
+  readonly interactive: boolean;
+  /** Whether stdout may carry ANSI colours (a terminal, and NO_COLOR unset). */
+  readonly color: boolean;
+  /** Asks a question on the terminal; `null` when stdin closed. */
+  ask(question: string): Promise<string | null>;
+  /** Current working directory, for resolving relative paths. */
+  cwd(): string;
+}
+
+/**
+ * What a command gets: where to write, and the exit code to end with when it finishes normally
+ * (`locks` sets {@linkcode ExitCode.Locked}, multi-server commands {@linkcode ExitCode.Partial}).
+ */
+export interface CliContext {
+  /** Where the command reads and writes. */
+  readonly io: CliIO;
+  /** Exit code for a normal finish; starts at {@linkcode ExitCode.Ok}. */
+  exitCode: number;
+}
+
+/** The process's own stdin/stdout/stderr. */
+export function denoIO(): CliIO {
+  const encoder = new TextEncoder();
+  const noColor = Deno.permissions.querySync?.({ name: "env", variable: "NO_COLOR" }).state ===
+      "granted" && (Deno.env.get("NO_COLOR") ?? "") !== "";
+  return {
+    out: (text) => void Deno.stdout.writeSync(encoder.encode(text)),
+    err: (text) => void Deno.stderr.writeSync(encoder.encode(text)),
+    interactive: Deno.stdin.isTerminal(),
+    color: Deno.stdout.isTerminal() && !noColor,
+    ask(question: string): Promise<string | null> {
+      return Promise.resolve(prompt(question));
+    },
+    cwd: () => Deno.cwd(),
+  };
+}
+
+/**
+ * Asks before a destructive action. `--yes` skips the question; without a terminal the action is
+ * refused (exit {@linkcode ExitCode.NotConfirmed}) rather than done silently.
+ */
+export async function confirm(io: CliIO, question: string, yes: boolean | undefined) {
+  if (yes) return;
+  if (!io.interactive) {
+    throw new CliError(
+      `refusing to continue without confirmation: ${question} (pass --yes to confirm non-interactively)`,
+      ExitCode.NotConfirmed,
+    );
+  }
+  const answer = await io.ask(`${question} [y/N]`);
+  if (!answer || !/^y(es)?$/i.test(answer.trim())) {
+    throw new CliError("cancelled: nothing was done", ExitCode.NotConfirmed);
+  }
+}
+
+/** Parses a DWORD id (session id, process id): a decimal integer from 0 to 2^32 − 1. */
+export function parseDword(text: string, what: string): number {
+  if (!/^\d+$/.test(text.trim())) {
+    throw new CliError(`${what} must be a whole number from 0 to 4294967295, got "${text}"`);
+  }
+  const value = Number(text.trim());
+  if (!Number.isSafeInteger(value) || value > 0xffffffff) {
+    throw new CliError(`${what} must be a whole number from 0 to 4294967295, got "${text}"`);
+  }
+  return value;
+}
+
+/** Parses a non-negative number of seconds. */
+export function parseSeconds(text: string, what = "seconds"): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
+    throw new CliError(`${what} must be a number of seconds ≥ 0, got "${text}"`);
+  }
+  return value;
+}
+
+/** Collects a repeatable option (`--server a --server b`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** A table column: the header, how to read a cell from a row, and its alignment. */
+export interface Column<T> {
+  /** Header text. */
+  header: string;
+  /** The cell text for a row. */
+  cell: (row: T) => string;
+  /** Right-align (numbers). */
+  right?: boolean;
+}
+
+/** Renders rows as an aligned plain-text table (two spaces between columns), ending in "\n". */
+export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
+  const cells = rows.map((row) => columns.map((column) => column.cell(row)));
+  const widths = columns.map((column, i) =>
+    Math.max(column.header.length, ...cells.map((line) => line[i]!.length))
+  );
+  const render = (line: readonly string[]) =>
+    line.map((text, i) => {
+      const last = i === line.length - 1;
+      if (columns[i]!.right) return text.padStart(widths[i]!);
+      return last ? text : text.padEnd(widths[i]!);
+    }).join("  ").trimEnd() + "\n";
+  return render(columns.map((c) => c.header)) + cells.map(render).join("");
+}
+
+/** Writes a value as indented JSON (Dates become ISO strings, bigints decimal strings). */
+export function printJson(io: CliIO, value: unknown): void {
+  io.out(
+    JSON.stringify(value, (_key, v) => typeof v === "bigint" ? v.toString() : v, 2) + "\n",
+  );
+}
+
+/** "3h 12m", "45s", "2d 4h": a duration for people, at most two units. */
+export function humanDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return "";
+  const seconds = Math.floor(ms / 1000);
+  const units: [number, string][] = [[86400, "d"], [3600, "h"], [60, "m"], [1, "s"]];
+  const parts: string[] = [];
+  let rest = seconds;
+  for (const [size, unit] of units) {
+    const count = Math.floor(rest / size);
+    if (count > 0 || (parts.length === 0 && size === 1)) parts.push(`${count}${unit}`);
+    rest -= count * size;
+    if (parts.length === 2) break;
+  }
+  return parts.join(" ");
+}
+
+/** A local date-time "2026-11-22 14:05", or "" for null. */
+export function humanTime(date: Date | null | undefined): string {
+  if (!date) return "";
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** Maps any thrown value to the one line and exit code the CLI reports. */
+export function describeFailure(error: unknown): { message: string; exitCode: ExitCode } {
+  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  if (error instanceof WindowsError) {
+    return { message: error.message, exitCode: ExitCode.WindowsError };
+  }
+  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    return { message: error.message, exitCode: ExitCode.Permission };
+  }
+  if (error instanceof Deno.errors.NotSupported) {
+    return { message: error.message, exitCode: ExitCode.Unsupported };
+  }
+  if (error instanceof Deno.errors.NotFound && /could not load/.test(error.message)) {
+    return { message: error.message, exitCode: ExitCode.Unsupported };
+  }
+  if (error instanceof TypeError || error instanceof RangeError) {
+    return { message: error.message, exitCode: ExitCode.Usage };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { message, exitCode: ExitCode.WindowsError };
+}

@@ -1,0 +1,81 @@
+/**
+ * The `winsession` command line: Remote Desktop sessions and the Restart Manager from a shell.
+ *
+ * Run with `deno run --allow-ffi jsr:@winsession/winsession/cli <command>`, or compile it with
+ * `deno task compile`. Every command is documented by `--help`.
+ *
+ * @example Run a command from code (tests do this with a recording {@linkcode CliIO})
+ * ```ts ignore
+ * import { main } from "./main.ts";
+ * const exitCode = await main(["sessions", "--json"]);
+ * ```
+ *
+ * @module
+ */
+
+import { Command, CommanderError } from "./commander.ts";
+import { type CliContext, type CliIO, denoIO, describeFailure, ExitCode } from "./common.ts";
+import { registerSessionCommands } from "./sessions.ts";
+import { registerRestartManagerCommands } from "./locks.ts";
+import { registerCompletionCommand } from "./completions.ts";
+
+/** The version printed by `--version`; kept equal to deno.json's by a test. */
+export const VERSION = "0.1.0";
+
+/**
+ * Builds the command tree; commands write through `context.io` and may set
+ * `context.exitCode` (tests and completions build it too).
+ */
+export function buildProgram(context: CliContext): Command {
+  const { io } = context;
+  const program = new Command()
+    .name("winsession")
+    .description(
+      "Remote Desktop sessions (wtsapi32) and the Restart Manager (rstrtmgr) from the command line.",
+    )
+    .version(VERSION, "-V, --version")
+    .showSuggestionAfterError(true)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out(text),
+      writeErr: (text) => io.err(text),
+      outputError: (text, write) => write(`winsession: ${text.replace(/^error: /, "")}`),
+    });
+  registerSessionCommands(program, context);
+  registerRestartManagerCommands(program, context);
+  registerCompletionCommand(program, context);
+  // Subcommands inherit the output and exit behaviour of the root.
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({
+      writeOut: (text) => io.out(text),
+      writeErr: (text) => io.err(text),
+      outputError: (text, write) => write(`winsession: ${text.replace(/^error: /, "")}`),
+    });
+  }
+  return program;
+}
+
+/**
+ * Runs the CLI with `args` (without the program name) and returns the exit code; never throws
+ * and never prints a stack trace: failures become one line on stderr.
+ */
+export async function main(args: readonly string[], io: CliIO = denoIO()): Promise<number> {
+  const context: CliContext = { io, exitCode: ExitCode.Ok };
+  const program = buildProgram(context);
+  try {
+    await program.parseAsync([...args], { from: "user" });
+    return context.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    const { message, exitCode } = describeFailure(error);
+    io.err(`winsession: ${message}\n`);
+    return exitCode;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
