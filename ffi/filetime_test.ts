@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import {
+  dateToFileTime,
+  durationFrom100ns,
+  FILETIME_UNIX_EPOCH,
+  fileTimeToDate,
+  readFileTime,
+} from "./filetime.ts";
+
+Deno.test("fileTimeToDate() maps the Unix epoch", () => {
+  assert.equal(fileTimeToDate(FILETIME_UNIX_EPOCH)?.toISOString(), "1970-01-01T00:00:00.000Z");
+});
+
+Deno.test("fileTimeToDate() maps 1601-01-01 plus one millisecond", () => {
+  assert.equal(fileTimeToDate(10_000n)?.toISOString(), "1601-01-01T00:00:00.001Z");
+});
+
+Deno.test("fileTimeToDate() returns null for zero, negative and sign-bit values", () => {
+  assert.equal(fileTimeToDate(0n), null);
+  assert.equal(fileTimeToDate(-1n), null);
+  assert.equal(fileTimeToDate(0x8000_0000_0000_0000n), null);
+  assert.equal(fileTimeToDate(0xffff_ffff_ffff_ffffn), null);
+});
+
+Deno.test("fileTimeToDate() accepts the largest FILETIME Windows accepts", () => {
+  const date = fileTimeToDate(0x7fff_ffff_ffff_ffffn);
+  assert.ok(date);
+  assert.equal(date.getUTCFullYear(), 30828);
+});
+
+Deno.test("fileTimeToDate() truncates sub-millisecond ticks, never rounding up", () => {
+  assert.equal(fileTimeToDate(FILETIME_UNIX_EPOCH + 9_999n)?.getTime(), 0);
+  assert.equal(fileTimeToDate(FILETIME_UNIX_EPOCH - 1n)?.getTime(), -1);
+});
+
+Deno.test("fileTimeToDate() decodes a known logon time", () => {
+  // 2024-03-01T12:34:56.789Z
+  const ms = Date.UTC(2024, 2, 1, 12, 34, 56, 789);
+  const ticks = BigInt(ms) * 10_000n + FILETIME_UNIX_EPOCH + 1234n;
+  assert.equal(fileTimeToDate(ticks)?.toISOString(), "2024-03-01T12:34:56.789Z");
+});
+
+Deno.test("dateToFileTime() round-trips with fileTimeToDate()", () => {
+  for (
+    const iso of ["1601-01-01T00:00:00.001Z", "1969-12-31T23:59:59.999Z", "2038-01-19T03:14:08Z"]
+  ) {
+    const date = new Date(iso);
+    assert.equal(fileTimeToDate(dateToFileTime(date))?.getTime(), date.getTime());
+  }
+  assert.equal(dateToFileTime(new Date(0)), FILETIME_UNIX_EPOCH);
+});
+
+Deno.test("dateToFileTime() rejects invalid and pre-1601 dates", () => {
+  assert.throws(() => dateToFileTime(new Date(NaN)), RangeError);
+  assert.throws(() => dateToFileTime(new Date("1600-12-31T23:59:59Z")), RangeError);
+});
+
+Deno.test("readFileTime() reads two little-endian DWORDs at a 4-aligned offset", () => {
+  const view = new DataView(new ArrayBuffer(12));
+  view.setUint32(4, 0xd53e8000, true);
+  view.setUint32(8, 0x019db1de, true);
+  assert.equal(readFileTime(view, 4), FILETIME_UNIX_EPOCH);
+  view.setUint32(4, 0xffffffff, true);
+  view.setUint32(8, 0xffffffff, true);
+  assert.equal(readFileTime(view, 4), 0xffff_ffff_ffff_ffffn);
+});
+
+Deno.test("durationFrom100ns() converts to milliseconds with a fraction", () => {
+  assert.equal(durationFrom100ns(0n), 0);
+  assert.equal(durationFrom100ns(10_000n), 1);
+  assert.equal(durationFrom100ns(15_625n), 1.5625);
+  assert.equal(durationFrom100ns(36_000_000_000n), 3_600_000); // one hour
+});

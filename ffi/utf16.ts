@@ -1,0 +1,182 @@
+/**
+ * UTF-16LE strings across the FFI boundary: encoding JavaScript strings into NUL-terminated
+ * `LPCWSTR` buffers, and decoding `WCHAR` data that Windows hands back.
+ *
+ * JavaScript strings are already sequences of UTF-16 code units, so encoding copies code units
+ * as they are: surrogate pairs pass through intact, and so does a lone surrogate (Windows
+ * accepts unpaired surrogates, for example in file names, and we must be able to name them).
+ *
+ * Decoding uses `TextDecoder("utf-16le")` in its default, non-fatal mode: a lone surrogate
+ * coming from Windows decodes to U+FFFD REPLACEMENT CHARACTER instead of throwing, so one odd
+ * process name never breaks a whole listing.
+ *
+ * @module
+ */
+
+import { kernel32 } from "./load.ts";
+
+/** Shared decoder: non-fatal, so lone surrogates become U+FFFD rather than an exception. */
+const decoder = new TextDecoder("utf-16le");
+
+/** Scratch space {@linkcode readWide} copies into; grows to the longest string seen. */
+let scratch = new Uint8Array(512);
+
+/**
+ * Encodes `text` as UTF-16LE followed by a NUL code unit, ready to pass as an `LPCWSTR`.
+ *
+ * Throws a `TypeError` if `text` itself contains a NUL: Windows would silently truncate the
+ * string there, which for a path or a server name means acting on something else.
+ *
+ * @example Encoding a server name
+ * ```ts
+ * import { encodeWide } from "./utf16.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = encodeWide("rds01", "server name");
+ * assert.equal(bytes.byteLength, 12); // 5 code units + NUL, 2 bytes each
+ * assert.throws(() => encodeWide("a\0b", "path"), TypeError);
+ * ```
+ *
+ * @param text The string to encode.
+ * @param what What the string is, for the error message ("path", "server name", …).
+ * @returns A fresh buffer holding the UTF-16LE code units and a terminating NUL.
+ */
+export function encodeWide(text: string, what = "string"): Uint8Array<ArrayBuffer> {
+  const length = text.length;
+  const buffer = new ArrayBuffer((length + 1) * 2);
+  const units = new Uint16Array(buffer);
+  for (let i = 0; i < length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit === 0) {
+      throw new TypeError(`${what} contains a NUL character: ${JSON.stringify(text)}`);
+    }
+    units[i] = unit;
+  }
+  // Uint16Array stores in platform order; every platform Deno supports is little-endian, which
+  // is what Windows expects.
+  return new Uint8Array(buffer);
+}
+
+/**
+ * Decodes a NUL-terminated UTF-16LE string from `bytes`, for the fixed `WCHAR[n]` arrays inside
+ * structs. Reads up to the first NUL, `maxUnits` code units, or the end of `bytes`, whichever
+ * comes first.
+ *
+ * @example Decoding a fixed array
+ * ```ts
+ * import { decodeWide, encodeWide } from "./utf16.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const struct = new Uint8Array(64);
+ * struct.set(encodeWide("Console"), 8);
+ * assert.equal(decodeWide(struct, 8, 28), "Console");
+ * ```
+ *
+ * @param bytes The buffer holding the string (typically a whole struct).
+ * @param byteOffset Where the string starts within `bytes`.
+ * @param maxUnits The array's length in code units; omit to read until a NUL or the end.
+ * @returns The decoded string, without the NUL.
+ */
+export function decodeWide(bytes: Uint8Array, byteOffset = 0, maxUnits?: number): string {
+  const available = Math.max(0, Math.floor((bytes.byteLength - byteOffset) / 2));
+  const limit = maxUnits === undefined ? available : Math.min(maxUnits, available);
+  let end = byteOffset;
+  const stop = byteOffset + limit * 2;
+  // Byte pairs rather than a Uint16Array view: struct fields need not be 2-aligned in the
+  // underlying ArrayBuffer (the caller's Uint8Array can start anywhere).
+  while (end < stop && (bytes[end]! | bytes[end + 1]!) !== 0) end += 2;
+  if (end === byteOffset) return "";
+  return decoder.decode(bytes.subarray(byteOffset, end));
+}
+
+/**
+ * Reads a NUL-terminated `LPCWSTR` that Windows returned, such as `pProcessName` inside a block
+ * from `WTSEnumerateProcessesW`. Returns `""` for a null pointer.
+ *
+ * Measures the string with kernel32's `lstrlenW`, then copies it with one
+ * `UnsafePointerView.copyInto` into a reused scratch buffer: two native calls per string
+ * whatever its length, instead of one per code unit.
+ *
+ * @example Reading a string a WTS call returned
+ * ```ts ignore
+ * import { readWide } from "./utf16.ts";
+ *
+ * declare const pWinStationName: Deno.PointerValue;
+ * console.log(readWide(pWinStationName)); // "RDP-Tcp#3"
+ * ```
+ *
+ * @param pointer The string's address, or `null`.
+ * @returns The decoded string.
+ */
+export function readWide(pointer: Deno.PointerValue): string {
+  if (pointer === null) return "";
+  const units = kernel32().lstrlenW(pointer);
+  if (units <= 0) return "";
+  const byteLength = units * 2;
+  if (scratch.byteLength < byteLength) {
+    scratch = new Uint8Array(Math.max(byteLength, scratch.byteLength * 2));
+  }
+  const target = scratch.subarray(0, byteLength);
+  Deno.UnsafePointerView.copyInto(pointer, target);
+  return decoder.decode(target);
+}
+
+/**
+ * Reads the `LPWSTR` whose address is stored at `byteOffset` in `view` (a pointer field of a
+ * struct), returning `""` when that pointer is null.
+ *
+ * @example Reading a pointer field
+ * ```ts ignore
+ * import { readWideAt } from "./utf16.ts";
+ *
+ * declare const row: DataView; // one WTS_SESSION_INFOW
+ * console.log(readWideAt(row, 8)); // pWinStationName
+ * ```
+ *
+ * @param view A view over the struct (or an array of structs).
+ * @param byteOffset Where the 8-byte pointer field lies within `view`.
+ * @returns The decoded string.
+ */
+export function readWideAt(view: DataView, byteOffset: number): string {
+  const address = view.getBigUint64(byteOffset, true);
+  if (address === 0n) return "";
+  return readWide(Deno.UnsafePointer.create(address));
+}
+
+/** An `LPCWSTR[]` built by {@linkcode pointerArray}, and what must stay alive while it is used. */
+export interface PointerArray {
+  /** The array of 8-byte string pointers, to pass as a `"buffer"` parameter. */
+  array: Uint8Array<ArrayBuffer>;
+  /** The encoded strings `array` points into: keep this reachable until the call returns. */
+  keep: Uint8Array<ArrayBuffer>[];
+}
+
+/**
+ * Builds an `LPCWSTR[]` for APIs taking an array of strings, such as `RmRegisterResources`.
+ *
+ * The pointers in `array` point into the buffers in `keep`; hold on to the whole result until
+ * the native call has returned, or the garbage collector may free the strings under it.
+ *
+ * @example Registering files with the Restart Manager
+ * ```ts
+ * import { pointerArray } from "./utf16.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const files = pointerArray(["C:\\app\\a.dll", "C:\\app\\b.dll"], "path");
+ * assert.equal(files.array.byteLength, 16);
+ * assert.equal(files.keep.length, 2);
+ * ```
+ *
+ * @param strings The strings, each encoded with {@linkcode encodeWide}.
+ * @param what What each string is, for the error message when one contains a NUL.
+ * @returns The pointer array and the buffers it points into.
+ */
+export function pointerArray(strings: readonly string[], what = "string"): PointerArray {
+  const keep = strings.map((text) => encodeWide(text, what));
+  const array = new Uint8Array(keep.length * 8);
+  const pointers = new BigUint64Array(array.buffer);
+  for (let i = 0; i < keep.length; i++) {
+    pointers[i] = Deno.UnsafePointer.value(Deno.UnsafePointer.of(keep[i]!));
+  }
+  return { array, keep };
+}
