@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { ERROR_TABLE } from "./ffi/error_names.ts";
+import {
+  builtInMessage,
+  ERROR_ACCESS_DENIED,
+  ERROR_CTX_WINSTATION_NOT_FOUND,
+  errorName,
+  WindowsError,
+} from "./errors.ts";
+import * as errors from "./errors.ts";
+
+Deno.test("errorName() names known codes and reports UNKNOWN_ERROR otherwise", () => {
+  assert.equal(errorName(0), "ERROR_SUCCESS");
+  assert.equal(errorName(5), "ERROR_ACCESS_DENIED");
+  assert.equal(errorName(258), "WAIT_TIMEOUT");
+  assert.equal(errorName(1722), "RPC_S_SERVER_UNAVAILABLE");
+  assert.equal(errorName(7045), "ERROR_CTX_WINSTATION_ACCESS_DENIED");
+  assert.equal(errorName(7070), "ERROR_TS_VIDEO_SUBSYSTEM_ERROR");
+  assert.equal(errorName(99_999), "UNKNOWN_ERROR");
+  assert.equal(errorName(-1), "UNKNOWN_ERROR");
+});
+
+Deno.test("every exported numeric constant matches the name table", () => {
+  let checked = 0;
+  for (const [key, value] of Object.entries(errors)) {
+    if (typeof value !== "number") continue;
+    assert.equal(errorName(value), key, `${key} = ${value}`);
+    checked++;
+  }
+  assert.ok(checked >= 40, `only ${checked} constants`);
+});
+
+Deno.test("the name table is ascending, unique, and complete for the documented ranges", () => {
+  const codes = ERROR_TABLE.map(([code]) => code);
+  assert.deepEqual(codes, [...new Set(codes)].sort((a, b) => a - b));
+  const names = ERROR_TABLE.map(([, name]) => name);
+  assert.equal(new Set(names).size, names.length);
+  for (const [code, name, message] of ERROR_TABLE) {
+    assert.match(name, /^(ERROR|WAIT|RPC_S)_[A-Z0-9_]+[0-9a-z]*$/, `${code}`);
+    assert.ok(message.length > 0, `${name} has a message`);
+    assert.equal(message, message.trim(), `${name} message is trimmed`);
+  }
+  // Restart Manager and WTS documented return codes.
+  for (
+    const code of [
+      0,
+      2,
+      5,
+      6,
+      8,
+      13,
+      14,
+      29,
+      50,
+      87,
+      120,
+      121,
+      122,
+      160,
+      161,
+      234,
+      258,
+      317,
+      350,
+      351,
+      352,
+      353,
+      776,
+      995,
+      1168,
+      1219,
+      1223,
+      1235,
+      1355,
+      1722,
+      1726,
+      3010,
+      3011,
+      7007,
+      7022,
+      7038,
+      7041,
+      7042,
+      7044,
+      7045,
+      7050,
+      7051,
+      7054,
+      7060,
+    ]
+  ) {
+    assert.notEqual(errorName(code), "UNKNOWN_ERROR", `${code}`);
+  }
+});
+
+Deno.test("WindowsError formats the one-line message", () => {
+  const error = new WindowsError(
+    "WTSDisconnectSession",
+    7022,
+    "The specified session cannot be found.",
+  );
+  assert.equal(
+    error.message,
+    "WTSDisconnectSession failed: ERROR_CTX_WINSTATION_NOT_FOUND (7022): " +
+      "The specified session cannot be found.",
+  );
+  assert.equal(error.name, "WindowsError");
+  assert.equal(error.code, ERROR_CTX_WINSTATION_NOT_FOUND);
+  assert.equal(error.errorName, "ERROR_CTX_WINSTATION_NOT_FOUND");
+  assert.equal(error.functionName, "WTSDisconnectSession");
+  assert.equal(error.systemMessage, "The specified session cannot be found.");
+  assert.ok(error instanceof Error);
+  assert.ok(error instanceof WindowsError);
+  assert.equal(String(error), `WindowsError: ${error.message}`);
+});
+
+Deno.test("WindowsError keeps the number for unknown codes and omits an empty message", () => {
+  const error = new WindowsError("RmGetList", 424_242, "");
+  assert.equal(error.message, "RmGetList failed: UNKNOWN_ERROR (424242)");
+  assert.equal(error.errorName, "UNKNOWN_ERROR");
+});
+
+Deno.test("WindowsError passes a cause through", () => {
+  const cause = new Error("inner");
+  const error = new WindowsError("WTSOpenServerW", 5, "Access is denied.", { cause });
+  assert.equal(error.cause, cause);
+});
+
+Deno.test("WindowsError.toJSON() carries every field for --json", () => {
+  const error = new WindowsError("RmShutdown", 351, "The shutdown operation failed.");
+  assert.deepEqual(JSON.parse(JSON.stringify(error)), {
+    name: "WindowsError",
+    code: 351,
+    errorName: "ERROR_FAIL_SHUTDOWN",
+    functionName: "RmShutdown",
+    message: "RmShutdown failed: ERROR_FAIL_SHUTDOWN (351): The shutdown operation failed.",
+  });
+});
+
+Deno.test("builtInMessage() has English texts for the table and nothing for unknown codes", () => {
+  assert.equal(builtInMessage(ERROR_ACCESS_DENIED), "Access is denied.");
+  assert.equal(builtInMessage(7022), "The specified session cannot be found.");
+  assert.equal(builtInMessage(3010).startsWith("The requested operation is successful."), true);
+  assert.equal(builtInMessage(123_456), "");
+});
