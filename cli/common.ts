@@ -71,6 +71,11 @@ export interface CliContext {
   readonly io: CliIO;
   /** Exit code for a normal finish; starts at {@linkcode ExitCode.Ok}. */
   exitCode: number;
+  /**
+   * Ends long-running commands (`watch`) cleanly when aborted, as Ctrl+C does; tests abort it
+   * instead of sending a signal.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The process's own stdin/stdout/stderr. */
@@ -180,6 +185,20 @@ export function humanDuration(ms: number | null | undefined): string {
     if (parts.length === 2) break;
   }
   return parts.join(" ");
+}
+
+/** "512 B", "12.3 KB", "1.5 GB": a byte count for people (binary units), "" for null. */
+export function humanBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return "";
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${value} B`;
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
 /** A local date-time "2026-11-22 14:05", or "" for null. */

@@ -56,12 +56,22 @@ export function buildProgram(context: CliContext): Command {
   return program;
 }
 
+/** Options of {@linkcode main} beyond the arguments and the I/O. */
+export interface MainOptions {
+  /** Aborting it ends long-running commands (`watch`) as Ctrl+C does. */
+  signal?: AbortSignal;
+}
+
 /**
  * Runs the CLI with `args` (without the program name) and returns the exit code; never throws
  * and never prints a stack trace: failures become one line on stderr.
  */
-export async function main(args: readonly string[], io: CliIO = denoIO()): Promise<number> {
-  const context: CliContext = { io, exitCode: ExitCode.Ok };
+export async function main(
+  args: readonly string[],
+  io: CliIO = denoIO(),
+  options: MainOptions = {},
+): Promise<number> {
+  const context: CliContext = { io, exitCode: ExitCode.Ok, signal: options.signal };
   const program = buildProgram(context);
   try {
     await program.parseAsync([...args], { from: "user" });
