@@ -1,0 +1,214 @@
+import assert from "node:assert/strict";
+import {
+  CliError,
+  type CliIO,
+  collect,
+  confirm,
+  describeFailure,
+  ExitCode,
+  formatTable,
+  humanBytes,
+  humanDuration,
+  humanTime,
+  parseDword,
+  parseSeconds,
+  printJson,
+} from "./common.ts";
+import { main, VERSION } from "./main.ts";
+import { WindowsError } from "../errors.ts";
+
+interface Recording extends CliIO {
+  stdout: string;
+  stderr: string;
+  questions: string[];
+}
+
+function recordingIO(
+  options: { interactive?: boolean; color?: boolean; answers?: (string | null)[] } = {},
+): Recording {
+  const answers = [...(options.answers ?? [])];
+  const io: Recording = {
+    stdout: "",
+    stderr: "",
+    questions: [],
+    interactive: options.interactive ?? false,
+    color: options.color ?? false,
+    out: (text) => void (io.stdout += text),
+    err: (text) => void (io.stderr += text),
+    ask(question) {
+      io.questions.push(question);
+      return Promise.resolve(answers.length > 0 ? answers.shift()! : null);
+    },
+    cwd: () => "/",
+  };
+  return io;
+}
+
+Deno.test("parseDword accepts 0 and 2^32 - 1, trims spaces", () => {
+  assert.equal(parseDword("0", "session id"), 0);
+  assert.equal(parseDword(" 42 ", "session id"), 42);
+  assert.equal(parseDword("4294967295", "session id"), 0xffffffff);
+});
+
+Deno.test("parseDword rejects negative, fractional, hex, empty and too large ids as usage errors", () => {
+  for (
+    const text of ["-1", "1.5", "0x10", "", " ", "abc", "4294967296", "1e3", "99999999999999999999"]
+  ) {
+    assert.throws(() => parseDword(text, "session id"), (error: unknown) => {
+      assert.ok(error instanceof CliError);
+      assert.equal(error.exitCode, ExitCode.Usage);
+      assert.match(error.message, /^session id must be a whole number from 0 to 4294967295/);
+      return true;
+    }, text);
+  }
+});
+
+Deno.test("parseSeconds accepts non-negative numbers and rejects the rest", () => {
+  assert.equal(parseSeconds("0"), 0);
+  assert.equal(parseSeconds("2.5"), 2.5);
+  for (const text of ["", "-1", "abc", "Infinity", "NaN"]) {
+    assert.throws(() => parseSeconds(text, "--timeout"), /--timeout must be a number of seconds/);
+  }
+});
+
+Deno.test("collect accumulates repeated options", () => {
+  assert.deepEqual(collect("a", undefined), ["a"]);
+  assert.deepEqual(collect("b", ["a"]), ["a", "b"]);
+});
+
+Deno.test("formatTable aligns columns, right-aligns numbers and trims trailing spaces", () => {
+  const rows = [{ name: "alice", id: 2 }, { name: "bob", id: 10 }];
+  const text = formatTable(rows, [
+    { header: "USER", cell: (r) => r.name },
+    { header: "ID", cell: (r) => String(r.id), right: true },
+    { header: "NOTE", cell: () => "" },
+  ]);
+  assert.equal(text, "USER   ID  NOTE\nalice   2\nbob    10\n");
+});
+
+Deno.test("formatTable with no rows prints the header only", () => {
+  assert.equal(formatTable([], [{ header: "A", cell: () => "" }]), "A\n");
+});
+
+Deno.test("printJson writes indented JSON with ISO dates and bigint strings", () => {
+  const io = recordingIO();
+  printJson(io, { at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)), big: 1n << 64n });
+  assert.deepEqual(JSON.parse(io.stdout), {
+    at: "2026-01-02T03:04:05.000Z",
+    big: "18446744073709551616",
+  });
+  assert.ok(io.stdout.endsWith("}\n"));
+});
+
+Deno.test("humanDuration shows at most two units", () => {
+  assert.equal(humanDuration(0), "0s");
+  assert.equal(humanDuration(45_000), "45s");
+  assert.equal(humanDuration(3 * 3600_000 + 12 * 60_000 + 5_000), "3h 12m");
+  assert.equal(humanDuration(2 * 86400_000 + 4 * 3600_000), "2d 4h");
+  assert.equal(humanDuration(60_000), "1m");
+  assert.equal(humanDuration(null), "");
+  assert.equal(humanDuration(undefined), "");
+  assert.equal(humanDuration(-5), "");
+  assert.equal(humanDuration(Number.NaN), "");
+});
+
+Deno.test("humanBytes uses binary units", () => {
+  assert.equal(humanBytes(0), "0 B");
+  assert.equal(humanBytes(512), "512 B");
+  assert.equal(humanBytes(1536), "1.5 KB");
+  assert.equal(humanBytes(200 * 1024 * 1024), "200 MB");
+  assert.equal(humanBytes(null), "");
+});
+
+Deno.test("humanTime is local minutes, empty for null", () => {
+  assert.equal(humanTime(new Date(2026, 10, 22, 14, 5, 59)), "2026-11-22 14:05");
+  assert.equal(humanTime(null), "");
+});
+
+Deno.test("confirm: --yes skips the question", async () => {
+  const io = recordingIO();
+  await confirm(io, "Log off session 2?", true);
+  assert.deepEqual(io.questions, []);
+});
+
+Deno.test("confirm: without a terminal it refuses, naming the action and --yes", async () => {
+  const io = recordingIO({ interactive: false });
+  await assert.rejects(confirm(io, "Log off session 2?", undefined), (error: unknown) => {
+    assert.ok(error instanceof CliError);
+    assert.equal(error.exitCode, ExitCode.NotConfirmed);
+    assert.match(error.message, /Log off session 2\?/);
+    assert.match(error.message, /--yes/);
+    return true;
+  });
+  assert.deepEqual(io.questions, []);
+});
+
+Deno.test("confirm: on a terminal y/yes proceeds, anything else or EOF cancels", async () => {
+  for (const answer of ["y", "Y", "yes", " YES "]) {
+    const io = recordingIO({ interactive: true, answers: [answer] });
+    await confirm(io, "Kill it?", false);
+    assert.deepEqual(io.questions, ["Kill it? [y/N]"]);
+  }
+  for (const answer of ["n", "", "yep", null]) {
+    const io = recordingIO({ interactive: true, answers: [answer] });
+    await assert.rejects(confirm(io, "Kill it?", false), (error: unknown) => {
+      assert.ok(error instanceof CliError);
+      assert.equal(error.exitCode, ExitCode.NotConfirmed);
+      return true;
+    });
+  }
+});
+
+Deno.test("describeFailure maps errors to one line and the documented exit code", () => {
+  const windows = new WindowsError("WTSLogoffSession", 5, "Access is denied.");
+  assert.deepEqual(describeFailure(windows), {
+    message: "WTSLogoffSession failed: ERROR_ACCESS_DENIED (5): Access is denied.",
+    exitCode: ExitCode.WindowsError,
+  });
+  assert.equal(describeFailure(new CliError("bad", ExitCode.Usage)).exitCode, ExitCode.Usage);
+  assert.equal(
+    describeFailure(new Deno.errors.NotCapable("needs --allow-ffi")).exitCode,
+    ExitCode.Permission,
+  );
+  assert.equal(
+    describeFailure(new Deno.errors.PermissionDenied("denied")).exitCode,
+    ExitCode.Permission,
+  );
+  assert.equal(
+    describeFailure(new Deno.errors.NotSupported("needs Windows")).exitCode,
+    ExitCode.Unsupported,
+  );
+  assert.equal(
+    describeFailure(new Deno.errors.NotFound("winsession could not load x.dll: gone")).exitCode,
+    ExitCode.Unsupported,
+  );
+  assert.equal(describeFailure(new TypeError("text contains a NUL")).exitCode, ExitCode.Usage);
+  assert.deepEqual(describeFailure("odd"), { message: "odd", exitCode: ExitCode.WindowsError });
+});
+
+Deno.test("main: --version prints the version and deno.json agrees", async () => {
+  const io = recordingIO();
+  assert.equal(await main(["--version"], io), ExitCode.Ok);
+  assert.equal(io.stdout.trim(), VERSION);
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  assert.equal(config.version, VERSION);
+});
+
+Deno.test("main: --help exits 0 and lists the session commands", async () => {
+  const io = recordingIO();
+  assert.equal(await main(["--help"], io), ExitCode.Ok);
+  for (const name of ["sessions", "session", "disconnect", "logoff", "message", "processes"]) {
+    assert.match(io.stdout, new RegExp(`\\b${name}\\b`));
+  }
+});
+
+Deno.test("main: unknown command and unknown option are usage errors on stderr", async () => {
+  let io = recordingIO();
+  assert.equal(await main(["sesions"], io), ExitCode.Usage);
+  assert.match(io.stderr, /^winsession: unknown command 'sesions'/);
+  assert.match(io.stderr, /sessions/); // the suggestion
+  assert.equal(io.stdout, "");
+  io = recordingIO();
+  assert.equal(await main(["sessions", "--bogus"], io), ExitCode.Usage);
+  assert.match(io.stderr, /unknown option '--bogus'/);
+});
