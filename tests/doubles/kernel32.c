@@ -1,0 +1,316 @@
+/*
+ * kernel32 test double: the few kernel32 functions winsession calls, over the core's last error,
+ * process table and leak counters. Behaviour follows Microsoft's documentation, error paths
+ * included. It imports nothing from itself on Windows: the core is wsdouble.dll.
+ */
+#include "core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef void *HANDLE_;
+
+/* On Windows the import library of the real kernel32 (which the CRT links) defines the same
+ * names, so the functions are compiled as dbl_k32_<name> and exported as <name> through the
+ * .def file build.sh generates from the K32(...) markers below. */
+#ifdef _WIN32
+#define K32(name) dbl_k32_##name
+#else
+#define K32(name) name
+#endif
+
+enum {
+  ERROR_SUCCESS_ = 0,
+  ERROR_ACCESS_DENIED_ = 5,
+  ERROR_INVALID_HANDLE_ = 6,
+  ERROR_NOT_ENOUGH_MEMORY_ = 8,
+  ERROR_INVALID_PARAMETER_ = 87,
+  ERROR_INSUFFICIENT_BUFFER_ = 122,
+  ERROR_MR_MID_NOT_FOUND_ = 317,
+  ERROR_NOACCESS_ = 998,
+};
+
+#define FORMAT_MESSAGE_ALLOCATE_BUFFER_ 0x100u
+#define FORMAT_MESSAGE_IGNORE_INSERTS_ 0x200u
+#define FORMAT_MESSAGE_FROM_STRING_ 0x400u
+#define FORMAT_MESSAGE_FROM_HMODULE_ 0x800u
+#define FORMAT_MESSAGE_FROM_SYSTEM_ 0x1000u
+#define PROCESS_NAME_NATIVE_ 1u
+
+/* Windows' English (en-US) system message texts; FormatMessageW appends the "\r\n" that the
+ * message tables carry. Texts from the Windows SDK's winerror.h MessageText entries. */
+static const struct {
+  DWORD_ code;
+  const char *text;
+} messages[] = {
+    {0, "The operation completed successfully."},
+    {1, "Incorrect function."},
+    {2, "The system cannot find the file specified."},
+    {3, "The system cannot find the path specified."},
+    {5, "Access is denied."},
+    {6, "The handle is invalid."},
+    {8, "Not enough memory resources are available to process this command."},
+    {13, "The data is invalid."},
+    {32, "The process cannot access the file because it is being used by another process."},
+    {50, "The request is not supported."},
+    {87, "The parameter is incorrect."},
+    {120, "This function is not supported on this system."},
+    {122, "The data area passed to a system call is too small."},
+    {160, "One or more arguments are not correct."},
+    {183, "Cannot create a file when that file already exists."},
+    {234, "More data is available."},
+    {258, "The wait operation timed out."},
+    {259, "No more data is available."},
+    {317, "The system cannot find message text for message number 0x%1 in the message file for %2."},
+    {350, "No action was taken as a system reboot is required."},
+    {351, "The shutdown operation failed."},
+    {352, "The restart operation failed."},
+    {353, "The maximum number of sessions has been reached."},
+    {995, "The I/O operation has been aborted because of either a thread exit or an application request."},
+    {998, "Invalid access to memory location."},
+    {1168, "Element not found."},
+    {1223, "The operation was canceled by the user."},
+    {1355, "The specified domain either does not exist or could not be contacted."},
+    {1722, "The RPC server is unavailable."},
+    {1726, "The remote procedure call failed."},
+    {3010, "The requested operation is successful. Changes will not be effective until the system is rebooted."},
+    {3011, "The requested operation is successful. Changes will not be effective until the service is restarted."},
+    {7007, "A close operation is pending on the session."},
+    {7022, "The specified session cannot be found."},
+    {7038, "The requested operation can be performed only on the system console. This is most often the result of a driver or system DLL requiring direct console access."},
+    {7044, "The request to control another session remotely was denied."},
+    {7045, "The requested session access is denied."},
+    {7054, "The number of connections to this computer is limited and all connections are in use right now. Try connecting later or contact your system administrator."},
+};
+
+static int should_fail(const char *name) {
+  DWORD_ error;
+  if (!dbl_should_fail(name, &error)) return 0;
+  dbl_set_last_error(error);
+  return 1;
+}
+
+DBL_EXPORT DWORD_ WINAPI_ K32(GetLastError)(void) { return dbl_get_last_error(); }
+
+/* Not used by winsession itself: lets tests (and the doubles' users) seed the last error. */
+DBL_EXPORT void WINAPI_ K32(SetLastError)(DWORD_ code) { dbl_set_last_error(code); }
+
+DBL_EXPORT DWORD_ WINAPI_ K32(FormatMessageW)(DWORD_ flags, const void *source, DWORD_ message_id,
+                                        DWORD_ language_id, wchar16 *buffer, DWORD_ size,
+                                        void *arguments) {
+  (void)source;
+  (void)language_id;
+  (void)arguments;
+  if (should_fail("FormatMessageW")) return 0;
+  if (!(flags & FORMAT_MESSAGE_FROM_SYSTEM_) ||
+      (flags & (FORMAT_MESSAGE_FROM_STRING_ | FORMAT_MESSAGE_FROM_HMODULE_)) || !buffer) {
+    dbl_set_last_error(ERROR_INVALID_PARAMETER_); /* the double only knows system messages */
+    return 0;
+  }
+  const char *text = NULL;
+  for (size_t i = 0; i < sizeof messages / sizeof messages[0]; i++)
+    if (messages[i].code == message_id) text = messages[i].text;
+  if (!text) {
+    dbl_set_last_error(ERROR_MR_MID_NOT_FOUND_);
+    return 0;
+  }
+  wchar16 wide[512];
+  size_t length = dbl_utf8_to_utf16(text, wide, sizeof wide / sizeof wide[0] - 2);
+  wide[length++] = '\r';
+  wide[length++] = '\n';
+  wide[length] = 0;
+  if (flags & FORMAT_MESSAGE_ALLOCATE_BUFFER_) {
+    /* lpBuffer is really an LPWSTR*; nSize is the minimum number of WCHARs to allocate */
+    size_t units = length + 1 > size ? length + 1 : size;
+    wchar16 *block = dbl_local_alloc(units * sizeof(wchar16));
+    if (!block) {
+      dbl_set_last_error(ERROR_NOT_ENOUGH_MEMORY_);
+      return 0;
+    }
+    memcpy(block, wide, (length + 1) * sizeof(wchar16));
+    memcpy(buffer, &block, sizeof block);
+  } else {
+    if (size < length + 1) {
+      dbl_set_last_error(ERROR_INSUFFICIENT_BUFFER_);
+      return 0;
+    }
+    memcpy(buffer, wide, (length + 1) * sizeof(wchar16));
+  }
+  return (DWORD_)length;
+}
+
+DBL_EXPORT void *WINAPI_ K32(LocalFree)(void *memory) {
+  if (should_fail("LocalFree")) return memory;
+  if (!memory) return NULL;
+  if (dbl_local_free(memory)) return NULL;
+  dbl_set_last_error(ERROR_INVALID_HANDLE_);
+  return memory;
+}
+
+DBL_EXPORT BOOL_ WINAPI_ K32(ProcessIdToSessionId)(DWORD_ pid, DWORD_ *session_id) {
+  if (should_fail("ProcessIdToSessionId")) return 0;
+  if (!session_id) {
+    dbl_set_last_error(ERROR_INVALID_PARAMETER_);
+    return 0;
+  }
+  DWORD_ current = dbl_current_pid();
+  dbl_lock();
+  DblProcess *p = dbl_process_find("", pid);
+  int found = p != NULL;
+  DWORD_ session = p ? p->session_id : dbl_current_session();
+  dbl_unlock();
+  if (!found && pid != current) {
+    dbl_set_last_error(ERROR_INVALID_PARAMETER_);
+    return 0;
+  }
+  *session_id = session;
+  return 1;
+}
+
+DBL_EXPORT DWORD_ WINAPI_ K32(WTSGetActiveConsoleSessionId)(void) {
+  DWORD_ error;
+  dbl_should_fail("WTSGetActiveConsoleSessionId", &error); /* counted; it cannot fail */
+  return dbl_console_session();
+}
+
+DBL_EXPORT DWORD_ WINAPI_ K32(GetCurrentProcessId)(void) {
+  DWORD_ error;
+  dbl_should_fail("GetCurrentProcessId", &error); /* counted; it cannot fail */
+  return dbl_current_pid();
+}
+
+/* ---- process handles ---------------------------------------------------------------------- */
+typedef struct KernelHandle {
+  uint32_t magic;
+  DWORD_ pid;
+  DWORD_ access;
+} KernelHandle;
+
+#define HANDLE_MAGIC 0x50524F43u /* "PROC" */
+
+static KernelHandle **handles;
+static size_t handles_used, handles_capacity;
+
+/* Caller holds dbl_lock. */
+static size_t handle_index(void *h) {
+  for (size_t i = 0; i < handles_used; i++)
+    if (handles[i] == h) return i;
+  return (size_t)-1;
+}
+
+static KernelHandle *handle_resolve(void *h) {
+  size_t i = handle_index(h);
+  return i == (size_t)-1 ? NULL : handles[i];
+}
+
+DBL_EXPORT HANDLE_ WINAPI_ K32(OpenProcess)(DWORD_ access, BOOL_ inherit, DWORD_ pid) {
+  (void)inherit;
+  if (should_fail("OpenProcess")) return NULL;
+  dbl_lock();
+  DblProcess *p = dbl_process_find("", pid);
+  if (!p) {
+    dbl_unlock();
+    dbl_set_last_error(ERROR_INVALID_PARAMETER_);
+    return NULL;
+  }
+  if (p->access_denied) {
+    dbl_unlock();
+    dbl_set_last_error(ERROR_ACCESS_DENIED_);
+    return NULL;
+  }
+  KernelHandle *h = malloc(sizeof *h);
+  h->magic = HANDLE_MAGIC;
+  h->pid = pid;
+  h->access = access;
+  if (handles_used == handles_capacity) {
+    handles_capacity = handles_capacity ? handles_capacity * 2 : 32;
+    handles = realloc(handles, handles_capacity * sizeof *handles);
+  }
+  handles[handles_used++] = h;
+  dbl_unlock();
+  dbl_count_handle(1);
+  return h;
+}
+
+DBL_EXPORT BOOL_ WINAPI_ K32(CloseHandle)(HANDLE_ handle) {
+  if (should_fail("CloseHandle")) return 0;
+  dbl_lock();
+  size_t i = handle_index(handle);
+  if (i == (size_t)-1) {
+    dbl_unlock();
+    dbl_set_last_error(ERROR_INVALID_HANDLE_);
+    return 0;
+  }
+  free(handles[i]);
+  handles[i] = handles[--handles_used];
+  dbl_unlock();
+  dbl_count_handle(-1);
+  return 1;
+}
+
+static void put_filetime(void *out, uint64_t ticks) { memcpy(out, &ticks, sizeof ticks); }
+
+DBL_EXPORT BOOL_ WINAPI_ K32(GetProcessTimes)(HANDLE_ handle, void *creation, void *exit_time,
+                                         void *kernel, void *user) {
+  if (should_fail("GetProcessTimes")) return 0;
+  dbl_lock();
+  KernelHandle *h = handle_resolve(handle);
+  DblProcess *p = h ? dbl_process_find_any("", h->pid) : NULL;
+  if (!p) {
+    dbl_unlock();
+    dbl_set_last_error(ERROR_INVALID_HANDLE_);
+    return 0;
+  }
+  if (!creation || !exit_time || !kernel || !user) {
+    dbl_unlock();
+    dbl_set_last_error(ERROR_NOACCESS_);
+    return 0;
+  }
+  put_filetime(creation, p->create_time);
+  put_filetime(exit_time, p->alive ? 0 : p->exit_time); /* undefined while running: we write 0 */
+  put_filetime(kernel, p->kernel_time);
+  put_filetime(user, p->user_time);
+  dbl_unlock();
+  return 1;
+}
+
+DBL_EXPORT BOOL_ WINAPI_ K32(QueryFullProcessImageNameW)(HANDLE_ handle, DWORD_ flags, wchar16 *name,
+                                                    DWORD_ *size) {
+  if (should_fail("QueryFullProcessImageNameW")) return 0;
+  if (!size || !name || (flags & ~PROCESS_NAME_NATIVE_)) {
+    dbl_set_last_error(ERROR_INVALID_PARAMETER_);
+    return 0;
+  }
+  wchar16 path[600];
+  dbl_lock();
+  KernelHandle *h = handle_resolve(handle);
+  DblProcess *p = h ? dbl_process_find_any("", h->pid) : NULL;
+  if (!p) {
+    dbl_unlock();
+    dbl_set_last_error(ERROR_INVALID_HANDLE_);
+    return 0;
+  }
+  const wchar16 *win32 = p->image_path[0] ? p->image_path : p->name;
+  size_t length = 0;
+  if ((flags & PROCESS_NAME_NATIVE_) && win32[0] && win32[1] == ':' && win32[2] == '\\') {
+    /* "C:\x" -> "\Device\HarddiskVolume3\x", the native form the documentation describes */
+    length = dbl_utf8_to_utf16("\\Device\\HarddiskVolume3", path, 64);
+    for (const wchar16 *s = win32 + 2; *s && length < 599; s++) path[length++] = *s;
+  } else {
+    for (const wchar16 *s = win32; *s && length < 599; s++) path[length++] = *s;
+  }
+  path[length] = 0;
+  dbl_unlock();
+  if (*size < length + 1) {
+    dbl_set_last_error(ERROR_INSUFFICIENT_BUFFER_);
+    return 0;
+  }
+  memcpy(name, path, (length + 1) * sizeof(wchar16));
+  *size = (DWORD_)length;
+  return 1;
+}
+
+DBL_EXPORT int WINAPI_ K32(lstrlenW)(const wchar16 *s) { return s ? (int)dbl_wcslen(s) : 0; }
+
+/* Handles survive dbl_reset on purpose: they are the caller's to close, and an unclosed one must
+ * keep showing in dbl_handles_outstanding. */
