@@ -1,0 +1,413 @@
+import assert from "node:assert/strict";
+import { dateToFileTime, FILETIME_UNIX_EPOCH } from "./filetime.ts";
+import {
+  WTS_CLIENT_ADDRESS,
+  WTS_PROCESS_INFO_EXW,
+  WTS_PROCESS_INFOW,
+  WTS_SERVER_INFOW,
+  WTS_SESSION_INFO_1W,
+  WTS_SESSION_INFOW,
+  WTSCLIENTW,
+  WTSINFOW,
+} from "./layouts.ts";
+import { setDllDirectory } from "./load.ts";
+import { encodeWide, readWide } from "./utf16.ts";
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNSPEC,
+  decodeClientAddress,
+  decodeProcessInfoExW,
+  decodeProcessInfoW,
+  decodeServerInfoW,
+  decodeSessionInfo1W,
+  decodeSessionInfoW,
+  decodeWtsClientAddress,
+  decodeWtsClientW,
+  decodeWtsInfoW,
+} from "./wts_structs.ts";
+
+// readWide measures strings with kernel32's lstrlenW: the real one on Windows, the test
+// double's elsewhere (tests/doubles/build.sh must have run).
+if (Deno.build.os !== "windows") {
+  setDllDirectory(new URL("../tests/doubles/build/linux", import.meta.url).pathname);
+}
+
+/**
+ * A block laid out as Windows lays out WTS results: the struct array first, then the strings
+ * and SIDs it points to, all in one JS-owned buffer that stays alive while the test runs.
+ */
+class Block {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly view: DataView;
+  readonly base: bigint;
+  #next: number;
+
+  constructor(arrayBytes: number, heapBytes = 4096) {
+    this.bytes = new Uint8Array(arrayBytes + heapBytes);
+    this.view = new DataView(this.bytes.buffer);
+    this.base = Deno.UnsafePointer.value(Deno.UnsafePointer.of(this.bytes));
+    this.#next = arrayBytes;
+  }
+
+  get pointer(): Deno.PointerObject {
+    return Deno.UnsafePointer.create(this.base)!;
+  }
+
+  /** Copies `data` after the array (8-aligned) and returns its address. */
+  put(data: Uint8Array): bigint {
+    const at = this.#next;
+    this.bytes.set(data, at);
+    this.#next = at + ((data.byteLength + 7) & ~7);
+    return this.base + BigInt(at);
+  }
+
+  /** Writes a pointer to `text` (UTF-16, NUL-terminated) at `offset`; `null` writes NULL. */
+  string(offset: number, text: string | null): void {
+    this.view.setBigUint64(offset, text === null ? 0n : this.put(encodeWide(text)), true);
+  }
+
+  sid(offset: number, bytes: Uint8Array | null): void {
+    this.view.setBigUint64(offset, bytes === null ? 0n : this.put(bytes), true);
+  }
+}
+
+function sidBytes(authority: number, ...subAuthorities: number[]): Uint8Array {
+  const bytes = new Uint8Array(8 + 4 * subAuthorities.length);
+  const view = new DataView(bytes.buffer);
+  bytes[0] = 1;
+  bytes[1] = subAuthorities.length;
+  view.setUint32(4, authority);
+  subAuthorities.forEach((value, i) => view.setUint32(8 + 4 * i, value, true));
+  return bytes;
+}
+
+Deno.test("readWide() reads strings through lstrlenW, surrogate pairs included", () => {
+  for (const text of ["", "Console", "RDP-Tcp#12", "naïve 😀 漢字", "x".repeat(5000)]) {
+    const bytes = encodeWide(text);
+    assert.equal(readWide(Deno.UnsafePointer.of(bytes)), text);
+  }
+  assert.equal(readWide(null), "");
+});
+
+Deno.test("readWide() decodes a lone surrogate as U+FFFD", () => {
+  const lone = new Uint16Array([0x41, 0xd800, 0x42, 0]);
+  assert.equal(readWide(Deno.UnsafePointer.of(lone)), "A\ufffdB");
+});
+
+Deno.test("decodeSessionInfoW() decodes every row of one block", () => {
+  const { size, offsets } = WTS_SESSION_INFOW;
+  const sessions = [
+    { sessionId: 0, winStationName: "Services", state: 4 },
+    { sessionId: 1, winStationName: "Console", state: 0 },
+    { sessionId: 65536, winStationName: "RDP-Tcp", state: 6 },
+    { sessionId: 3, winStationName: "RDP-Tcp#7 😀", state: 0 },
+  ];
+  const block = new Block(size * sessions.length);
+  sessions.forEach((session, i) => {
+    block.view.setUint32(i * size + offsets.SessionId, session.sessionId, true);
+    block.string(i * size + offsets.pWinStationName, session.winStationName);
+    block.view.setUint32(i * size + offsets.State, session.state, true);
+  });
+  assert.deepEqual(decodeSessionInfoW(block.pointer, sessions.length), sessions);
+  assert.deepEqual(decodeSessionInfoW(block.pointer, 0), []);
+});
+
+Deno.test("decodeSessionInfoW() maps a NULL name to an empty string", () => {
+  const block = new Block(WTS_SESSION_INFOW.size);
+  block.string(WTS_SESSION_INFOW.offsets.pWinStationName, null);
+  assert.equal(decodeSessionInfoW(block.pointer, 1)[0]!.winStationName, "");
+});
+
+Deno.test("decodeSessionInfo1W() decodes all eight fields", () => {
+  const { size, offsets } = WTS_SESSION_INFO_1W;
+  const rows = [
+    {
+      execEnvId: 0,
+      state: 4,
+      sessionId: 0,
+      sessionName: "Services",
+      hostName: "",
+      userName: "",
+      domainName: "",
+      farmName: "",
+    },
+    {
+      execEnvId: 2,
+      state: 0,
+      sessionId: 2,
+      sessionName: "RDP-Tcp#0",
+      hostName: "RDS01",
+      userName: "Ärger",
+      domainName: "CONTOSO",
+      farmName: "Farm A",
+    },
+  ];
+  const block = new Block(size * rows.length);
+  rows.forEach((row, i) => {
+    const at = i * size;
+    block.view.setUint32(at + offsets.ExecEnvId, row.execEnvId, true);
+    block.view.setUint32(at + offsets.State, row.state, true);
+    block.view.setUint32(at + offsets.SessionId, row.sessionId, true);
+    block.string(at + offsets.pSessionName, row.sessionName);
+    block.string(at + offsets.pHostName, row.hostName || null);
+    block.string(at + offsets.pUserName, row.userName || null);
+    block.string(at + offsets.pDomainName, row.domainName);
+    block.string(at + offsets.pFarmName, row.farmName || null);
+  });
+  assert.deepEqual(decodeSessionInfo1W(block.pointer, rows.length), rows);
+});
+
+Deno.test("decodeProcessInfoW() decodes names and SIDs, NULL SID as null", () => {
+  const { size, offsets } = WTS_PROCESS_INFOW;
+  const block = new Block(size * 3);
+  const rows = [
+    { sessionId: 0, processId: 4, processName: "System", sid: sidBytes(5, 18) },
+    { sessionId: 0, processId: 0, processName: "", sid: null },
+    {
+      sessionId: 2,
+      processId: 0xfffffffc,
+      processName: "explorer.exe",
+      sid: sidBytes(5, 21, 1, 2, 3, 1001),
+    },
+  ];
+  rows.forEach((row, i) => {
+    const at = i * size;
+    block.view.setUint32(at + offsets.SessionId, row.sessionId, true);
+    block.view.setUint32(at + offsets.ProcessId, row.processId, true);
+    block.string(at + offsets.pProcessName, row.processName);
+    block.sid(at + offsets.pUserSid, row.sid);
+  });
+  assert.deepEqual(decodeProcessInfoW(block.pointer, 3), [
+    { sessionId: 0, processId: 4, processName: "System", userSid: "S-1-5-18" },
+    { sessionId: 0, processId: 0, processName: "", userSid: null },
+    {
+      sessionId: 2,
+      processId: 0xfffffffc,
+      processName: "explorer.exe",
+      userSid: "S-1-5-21-1-2-3-1001",
+    },
+  ]);
+});
+
+Deno.test("decodeProcessInfoExW() decodes counters and CPU times", () => {
+  const { size, offsets } = WTS_PROCESS_INFO_EXW;
+  const block = new Block(size * 2);
+  for (let i = 0; i < 2; i++) {
+    const at = i * size;
+    block.view.setUint32(at + offsets.SessionId, i + 1, true);
+    block.view.setUint32(at + offsets.ProcessId, 1000 + i, true);
+    block.string(at + offsets.pProcessName, `app${i}.exe`);
+    block.sid(at + offsets.pUserSid, sidBytes(5, 32, 544 + i));
+    block.view.setUint32(at + offsets.NumberOfThreads, 10 + i, true);
+    block.view.setUint32(at + offsets.HandleCount, 200 + i, true);
+    block.view.setUint32(at + offsets.PagefileUsage, 0xffffffff, true);
+    block.view.setUint32(at + offsets.PeakPagefileUsage, 4096 * (i + 1), true);
+    block.view.setUint32(at + offsets.WorkingSetSize, 8192 * (i + 1), true);
+    block.view.setUint32(at + offsets.PeakWorkingSetSize, 16384 * (i + 1), true);
+    block.view.setBigInt64(at + offsets.UserTime, 15_625n * BigInt(i + 1), true);
+    block.view.setBigInt64(at + offsets.KernelTime, 10_000_000_000n + BigInt(i), true);
+  }
+  const rows = decodeProcessInfoExW(block.pointer, 2);
+  assert.deepEqual(rows[1], {
+    sessionId: 2,
+    processId: 1001,
+    processName: "app1.exe",
+    userSid: "S-1-5-32-545",
+    numberOfThreads: 11,
+    handleCount: 201,
+    pagefileUsage: 0xffffffff,
+    peakPagefileUsage: 8192,
+    workingSetSize: 16384,
+    peakWorkingSetSize: 32768,
+    userTime: 31_250n,
+    kernelTime: 10_000_000_001n,
+  });
+  assert.equal(rows[0]!.processName, "app0.exe");
+  assert.equal(rows[0]!.userSid, "S-1-5-32-544");
+});
+
+Deno.test("decodeServerInfoW() decodes server names", () => {
+  const { size, offsets } = WTS_SERVER_INFOW;
+  const names = ["RDS01", "rds02.contoso.com", "SRV-ß"];
+  const block = new Block(size * names.length);
+  names.forEach((name, i) => block.string(i * size + offsets.pServerName, name));
+  assert.deepEqual(
+    decodeServerInfoW(block.pointer, names.length),
+    names.map((serverName) => ({
+      serverName,
+    })),
+  );
+});
+
+Deno.test("decodeWtsInfoW() decodes counters, fixed strings and times", () => {
+  const { size, offsets } = WTSINFOW;
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(offsets.State, 0, true);
+  view.setUint32(offsets.SessionId, 3, true);
+  view.setUint32(offsets.IncomingBytes, 1, true);
+  view.setUint32(offsets.OutgoingBytes, 2, true);
+  view.setUint32(offsets.IncomingFrames, 3, true);
+  view.setUint32(offsets.OutgoingFrames, 4, true);
+  view.setUint32(offsets.IncomingCompressedBytes, 5, true);
+  view.setUint32(offsets.OutgoingCompressedBytes, 0xffffffff, true);
+  bytes.set(encodeWide("RDP-Tcp#3"), offsets.WinStationName);
+  bytes.set(encodeWide("CONTOSO"), offsets.Domain);
+  // A 20-character user name fills UserName[21] up to its final NUL.
+  bytes.set(encodeWide("abcdefghijklmnopqrst"), offsets.UserName);
+  const logon = new Date("2024-05-06T07:08:09.123Z");
+  view.setBigInt64(offsets.ConnectTime, dateToFileTime(logon), true);
+  view.setBigInt64(offsets.LogonTime, dateToFileTime(logon), true);
+  view.setBigInt64(offsets.CurrentTime, FILETIME_UNIX_EPOCH, true);
+  // DisconnectTime and LastInputTime stay 0: "never".
+  assert.deepEqual(decodeWtsInfoW(bytes), {
+    state: 0,
+    sessionId: 3,
+    incomingBytes: 1,
+    outgoingBytes: 2,
+    incomingFrames: 3,
+    outgoingFrames: 4,
+    incomingCompressedBytes: 5,
+    outgoingCompressedBytes: 0xffffffff,
+    winStationName: "RDP-Tcp#3",
+    domain: "CONTOSO",
+    userName: "abcdefghijklmnopqrst",
+    connectTime: logon,
+    disconnectTime: null,
+    lastInputTime: null,
+    logonTime: logon,
+    currentTime: new Date(0),
+  });
+});
+
+Deno.test("decodeWtsInfoW() rejects a short buffer", () => {
+  assert.throws(() => decodeWtsInfoW(new Uint8Array(WTSINFOW.size - 1)), RangeError);
+});
+
+Deno.test("decodeWtsInfoW() stops a full fixed array at its length", () => {
+  const { size, offsets } = WTSINFOW;
+  const bytes = new Uint8Array(size);
+  // Fill WinStationName[32] completely with 'A' and no NUL: must not run into Domain.
+  bytes.set(encodeWide("A".repeat(32)).subarray(0, 64), offsets.WinStationName);
+  bytes.set(encodeWide("DOM"), offsets.Domain);
+  assert.equal(decodeWtsInfoW(bytes).winStationName, "A".repeat(32));
+});
+
+function clientBytes(): { bytes: Uint8Array; view: DataView } {
+  const bytes = new Uint8Array(WTSCLIENTW.size);
+  return { bytes, view: new DataView(bytes.buffer) };
+}
+
+Deno.test("decodeWtsClientW() decodes every field of an IPv4 client", () => {
+  const { offsets } = WTSCLIENTW;
+  const { bytes, view } = clientBytes();
+  bytes.set(encodeWide("LAPTOP-42"), offsets.ClientName);
+  bytes.set(encodeWide("CONTOSO"), offsets.Domain);
+  bytes.set(encodeWide("alice"), offsets.UserName);
+  bytes.set(encodeWide("C:\\work"), offsets.WorkDirectory);
+  bytes.set(encodeWide("C:\\app\\start.exe"), offsets.InitialProgram);
+  view.setUint8(offsets.EncryptionLevel, 3);
+  view.setUint32(offsets.ClientAddressFamily, AF_INET, true);
+  bytes.set(encodeWide("192.168.0.1"), offsets.ClientAddress);
+  view.setUint16(offsets.HRes, 1920, true);
+  view.setUint16(offsets.VRes, 1080, true);
+  view.setUint16(offsets.ColorDepth, 24, true);
+  bytes.set(encodeWide("C:\\Windows\\System32\\mstscax.dll"), offsets.ClientDirectory);
+  view.setUint32(offsets.ClientBuildNumber, 22631, true);
+  view.setUint32(offsets.HardwareId, 7, true);
+  view.setUint16(offsets.ProductId, 1, true);
+  view.setUint16(offsets.OutBufCountHost, 10, true);
+  view.setUint16(offsets.OutBufCountClient, 11, true);
+  view.setUint16(offsets.OutBufLength, 530, true);
+  bytes.set(encodeWide("\\Device\\Net0"), offsets.DeviceId);
+  assert.deepEqual(decodeWtsClientW(bytes), {
+    clientName: "LAPTOP-42",
+    domain: "CONTOSO",
+    userName: "alice",
+    workDirectory: "C:\\work",
+    initialProgram: "C:\\app\\start.exe",
+    encryptionLevel: 3,
+    clientAddressFamily: AF_INET,
+    clientAddress: "192.168.0.1",
+    hRes: 1920,
+    vRes: 1080,
+    colorDepth: 24,
+    clientDirectory: "C:\\Windows\\System32\\mstscax.dll",
+    clientBuildNumber: 22631,
+    hardwareId: 7,
+    productId: 1,
+    outBufCountHost: 10,
+    outBufCountClient: 11,
+    outBufLength: 530,
+    deviceId: "\\Device\\Net0",
+  });
+});
+
+Deno.test("decodeWtsClientW() decodes a binary IPv6 address and no address", () => {
+  const { offsets } = WTSCLIENTW;
+  const { bytes, view } = clientBytes();
+  view.setUint32(offsets.ClientAddressFamily, AF_INET6, true);
+  bytes.set([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], offsets.ClientAddress);
+  assert.equal(decodeWtsClientW(bytes).clientAddress, "2001:db8::1");
+  view.setUint32(offsets.ClientAddressFamily, AF_UNSPEC, true);
+  assert.equal(decodeWtsClientW(bytes).clientAddress, null);
+  assert.throws(() => decodeWtsClientW(new Uint8Array(100)), RangeError);
+});
+
+Deno.test("decodeClientAddress() reads IPv4 at Address[2..5] as Microsoft documents", () => {
+  assert.equal(
+    decodeClientAddress(AF_INET, new Uint8Array([0, 0, 0xc0, 0xa8, 0, 1, 0, 0])),
+    "192.168.0.1",
+  );
+  assert.equal(decodeClientAddress(AF_INET, new Uint8Array(4)), null);
+  assert.equal(decodeClientAddress(AF_UNSPEC, new Uint8Array(20)), null);
+  assert.equal(decodeClientAddress(6, /* AF_IPX */ new Uint8Array(20)), null);
+});
+
+Deno.test("decodeClientAddress() formats IPv6 canonically (RFC 5952)", () => {
+  const v6 = (...groups: number[]) => {
+    const bytes = new Uint8Array(20);
+    groups.forEach((group, i) => {
+      bytes[2 * i] = group >> 8;
+      bytes[2 * i + 1] = group & 0xff;
+    });
+    return bytes;
+  };
+  assert.equal(decodeClientAddress(AF_INET6, v6(0xffff, 0, 0, 0, 0, 0, 0, 1)), "ffff::1");
+  assert.equal(decodeClientAddress(AF_INET6, v6(0, 0, 0, 0, 0, 0, 0, 1)), "::1");
+  assert.equal(decodeClientAddress(AF_INET6, v6(0, 0, 0, 0, 0, 0, 0, 0)), "::");
+  assert.equal(decodeClientAddress(AF_INET6, v6(0xfe80, 0, 0, 0, 0, 0, 0, 0)), "fe80::");
+  assert.equal(
+    decodeClientAddress(AF_INET6, v6(0x2001, 0xdb8, 0, 1, 1, 1, 1, 1)),
+    "2001:db8:0:1:1:1:1:1",
+  );
+  assert.equal(
+    decodeClientAddress(AF_INET6, v6(0x2001, 0xdb8, 0, 0, 1, 0, 0, 1)),
+    "2001:db8::1:0:0:1",
+  );
+  assert.equal(
+    decodeClientAddress(AF_INET6, v6(0x2001, 0, 0, 1, 0, 0, 0, 1)),
+    "2001:0:0:1::1",
+  );
+  assert.equal(
+    decodeClientAddress(AF_INET6, v6(0, 0, 0, 0, 0, 0xffff, 0xc0a8, 0x0001)),
+    "::ffff:192.168.0.1",
+  );
+  assert.equal(
+    decodeClientAddress(AF_INET6, v6(0x2001, 0xdb8, 0xabcd, 0x12, 0xffff, 0xa, 0xb, 0xc)),
+    "2001:db8:abcd:12:ffff:a:b:c",
+  );
+});
+
+Deno.test("decodeWtsClientAddress() decodes the WTSClientAddress class", () => {
+  const { size, offsets } = WTS_CLIENT_ADDRESS;
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(offsets.AddressFamily, AF_INET, true);
+  bytes.set([0, 0, 10, 1, 2, 3], offsets.Address);
+  assert.deepEqual(decodeWtsClientAddress(bytes), { addressFamily: AF_INET, address: "10.1.2.3" });
+  view.setUint32(offsets.AddressFamily, AF_UNSPEC, true);
+  assert.deepEqual(decodeWtsClientAddress(bytes), { addressFamily: AF_UNSPEC, address: null });
+  assert.throws(() => decodeWtsClientAddress(new Uint8Array(8)), RangeError);
+});
