@@ -55,6 +55,16 @@ environment=(
 )
 [ -n "${TERM:-}" ] && environment+=(TERM="$TERM")
 [ -n "${NO_COLOR:-}" ] && environment+=(NO_COLOR="$NO_COLOR")
+# TLS: deno.exe trusts Mozilla's roots; add the host's CA bundle (DENO_CERT, SSL_CERT_FILE or the
+# Debian bundle) so npm: imports also work behind a TLS-inspecting proxy, as on the host.
+host_ca="${DENO_CERT:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}"
+if [ -f "$host_ca" ]; then
+  if ! cmp -s "$host_ca" "$WINE_STATE/ca-certificates.crt"; then
+    cp "$host_ca" "$WINE_STATE/ca-certificates.crt.$$"
+    mv "$WINE_STATE/ca-certificates.crt.$$" "$WINE_STATE/ca-certificates.crt"
+  fi
+  environment+=(DENO_CERT="$WINE_REPO_WINDOWS\\.cache\\wine\\ca-certificates.crt")
+fi
 if [ -n "${WINSESSION_DLL_DIR:-}" ]; then
   environment+=(WINSESSION_DLL_DIR="$(windows_path "$WINSESSION_DLL_DIR")")
 fi
