@@ -1,0 +1,226 @@
+/**
+ * Encoders and decoders for the Restart Manager's structs, from the layouts in `layouts.ts`.
+ *
+ * Every Restart Manager buffer is allocated by the caller (us), so these work on `Uint8Array`s:
+ * `RM_UNIQUE_PROCESS[]` going in to `RmRegisterResources`, `RM_PROCESS_INFO[]` coming back from
+ * `RmGetList`, and the packed `RM_FILTER_INFO` records `RmGetFilterList` writes.
+ *
+ * @module
+ */
+
+import {
+  RM_FILTER_INFO,
+  RM_PROCESS_INFO,
+  RM_UNIQUE_PROCESS,
+  WCHAR_ARRAY_LENGTHS,
+} from "./layouts.ts";
+import { readFileTime } from "./filetime.ts";
+import { decodeWide, readWide } from "./utf16.ts";
+
+/** `RM_FILTER_TRIGGER`: what a filter applies to. */
+export const RmFilterTrigger = {
+  /** `RmFilterTriggerInvalid`. */
+  Invalid: 0,
+  /** `RmFilterTriggerFile`: a module path. */
+  File: 1,
+  /** `RmFilterTriggerProcess`: an `RM_UNIQUE_PROCESS`. */
+  Process: 2,
+  /** `RmFilterTriggerService`: a service short name. */
+  Service: 3,
+} as const;
+
+/** A process as the Restart Manager identifies it: pid plus start time, since pids are reused. */
+export interface UniqueProcess {
+  /** `dwProcessId`. */
+  pid: number;
+  /** `ProcessStartTime` as a FILETIME (100 ns since 1601-01-01 UTC). */
+  startTime: bigint;
+}
+
+/** One `RM_PROCESS_INFO` from `RmGetList`. */
+export interface RmProcessInfoRow {
+  /** `Process.dwProcessId`. */
+  processId: number;
+  /** `Process.ProcessStartTime` as a FILETIME. */
+  processStartTime: bigint;
+  /** `strAppName`: the display name of the application or service. */
+  appName: string;
+  /** `strServiceShortName` ("" for a process that is not a service). */
+  serviceShortName: string;
+  /** `ApplicationType`: an `RM_APP_TYPE` value. */
+  applicationType: number;
+  /** `AppStatus`: `RM_APP_STATUS` flags. */
+  appStatus: number;
+  /** `TSSessionId`: the Remote Desktop session the process runs in. */
+  tsSessionId: number;
+  /** `bRestartable`: whether the Restart Manager can restart it. */
+  restartable: boolean;
+}
+
+/** One record from `RmGetFilterList`; which optional field is set depends on `trigger`. */
+export interface RmFilterRow {
+  /** `FilterAction`: an `RM_FILTER_ACTION` value. */
+  action: number;
+  /** `FilterTrigger`: an {@linkcode RmFilterTrigger} value. */
+  trigger: number;
+  /** `strFilename`, for `RmFilterTriggerFile`. */
+  fileName?: string;
+  /** `Process`, for `RmFilterTriggerProcess`. */
+  process?: UniqueProcess;
+  /** `strServiceShortName`, for `RmFilterTriggerService`. */
+  serviceShortName?: string;
+}
+
+const MAX_DWORD = 0xffff_ffff;
+const MAX_QWORD = 0xffff_ffff_ffff_ffffn;
+
+/**
+ * Encodes an `RM_UNIQUE_PROCESS[]` for `RmRegisterResources`' `rgApplications`.
+ *
+ * @example
+ * ```ts
+ * import { encodeUniqueProcesses } from "./rm_structs.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = encodeUniqueProcesses([{ pid: 4242, startTime: 133_000_000_000_000_000n }]);
+ * assert.equal(bytes.byteLength, 12);
+ * ```
+ *
+ * @param list The processes.
+ * @returns The array's bytes.
+ * @throws {RangeError} If a pid is not a DWORD or a start time not an unsigned 64-bit value.
+ */
+export function encodeUniqueProcesses(list: readonly UniqueProcess[]): Uint8Array<ArrayBuffer> {
+  const { size, offsets } = RM_UNIQUE_PROCESS;
+  const bytes = new Uint8Array(list.length * size);
+  const view = new DataView(bytes.buffer);
+  list.forEach(({ pid, startTime }, i) => {
+    if (!Number.isInteger(pid) || pid < 0 || pid > MAX_DWORD) {
+      throw new RangeError(`Process id ${pid} is not a DWORD`);
+    }
+    if (startTime < 0n || startTime > MAX_QWORD) {
+      throw new RangeError(`Process start time ${startTime} is not a FILETIME`);
+    }
+    const base = i * size;
+    view.setUint32(base + offsets.dwProcessId, pid, true);
+    // FILETIME is two DWORDs (low, high), only 4-aligned inside RM_UNIQUE_PROCESS.
+    view.setUint32(base + offsets.ProcessStartTime, Number(startTime & 0xffff_ffffn), true);
+    view.setUint32(base + offsets.ProcessStartTime + 4, Number(startTime >> 32n), true);
+  });
+  return bytes;
+}
+
+function uniqueProcessAt(view: DataView, byteOffset: number): UniqueProcess {
+  const { offsets } = RM_UNIQUE_PROCESS;
+  return {
+    pid: view.getUint32(byteOffset + offsets.dwProcessId, true),
+    startTime: readFileTime(view, byteOffset + offsets.ProcessStartTime),
+  };
+}
+
+/**
+ * Decodes the `RM_PROCESS_INFO[]` that `RmGetList` filled in.
+ *
+ * @example
+ * ```ts
+ * import { decodeProcessInfo } from "./rm_structs.ts";
+ * import { RM_PROCESS_INFO } from "./layouts.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const rows = decodeProcessInfo(new Uint8Array(2 * RM_PROCESS_INFO.size), 2);
+ * assert.equal(rows.length, 2);
+ * ```
+ *
+ * @param bytes The buffer passed as `rgAffectedApps`.
+ * @param count How many entries `RmGetList` filled (`*pnProcInfo`).
+ * @returns One object per entry.
+ * @throws {RangeError} If `bytes` is shorter than `count` entries.
+ */
+export function decodeProcessInfo(bytes: Uint8Array, count: number): RmProcessInfoRow[] {
+  const { size, offsets } = RM_PROCESS_INFO;
+  if (bytes.byteLength < count * size) {
+    throw new RangeError(
+      `${count} RM_PROCESS_INFO need ${count * size} bytes, got ${bytes.byteLength}`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, count * size);
+  const rows: RmProcessInfoRow[] = new Array(count);
+  for (let i = 0, base = 0; i < count; i++, base += size) {
+    const process = uniqueProcessAt(view, base + offsets.Process);
+    rows[i] = {
+      processId: process.pid,
+      processStartTime: process.startTime,
+      appName: decodeWide(bytes, base + offsets.strAppName, WCHAR_ARRAY_LENGTHS.RM_APP_NAME),
+      serviceShortName: decodeWide(
+        bytes,
+        base + offsets.strServiceShortName,
+        WCHAR_ARRAY_LENGTHS.RM_SERVICE_NAME,
+      ),
+      applicationType: view.getUint32(base + offsets.ApplicationType, true),
+      appStatus: view.getUint32(base + offsets.AppStatus, true),
+      tsSessionId: view.getUint32(base + offsets.TSSessionId, true),
+      restartable: view.getInt32(base + offsets.bRestartable, true) !== 0,
+    };
+  }
+  return rows;
+}
+
+/**
+ * Decodes the packed `RM_FILTER_INFO` records `RmGetFilterList` wrote into `buffer`, following
+ * each record's `cbNextOffset` (the byte distance from that record to the next; 0 ends the
+ * list). The records' string pointers point into `buffer` itself, so strings are decoded from
+ * it, bounded by `usedBytes`; a pointer outside it is read as a native string instead.
+ *
+ * @example
+ * ```ts
+ * import { decodeFilterList } from "./rm_structs.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(decodeFilterList(new Uint8Array(64), 0), []);
+ * ```
+ *
+ * @param buffer The buffer passed as `pbFilterBuf`.
+ * @param usedBytes The size `RmGetFilterList` reported (`*cbFilterBufNeeded`).
+ * @returns One object per filter.
+ * @throws {RangeError} If the records run past `usedBytes` or the offsets do not advance.
+ */
+export function decodeFilterList(buffer: Uint8Array, usedBytes: number): RmFilterRow[] {
+  const { size, offsets } = RM_FILTER_INFO;
+  if (usedBytes > buffer.byteLength) {
+    throw new RangeError(`Filter list of ${usedBytes} bytes in a ${buffer.byteLength}-byte buffer`);
+  }
+  const rows: RmFilterRow[] = [];
+  if (usedBytes === 0) return rows;
+  const view = new DataView(buffer.buffer, buffer.byteOffset, usedBytes);
+  const base = Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer));
+  const stringAt = (byteOffset: number): string => {
+    const address = view.getBigUint64(byteOffset, true);
+    if (address === 0n) return "";
+    const inside = address - base;
+    if (inside >= 0n && inside < BigInt(usedBytes)) {
+      return decodeWide(buffer.subarray(0, usedBytes), Number(inside));
+    }
+    return readWide(Deno.UnsafePointer.create(address));
+  };
+  for (let record = 0;;) {
+    if (record + size > usedBytes) {
+      throw new RangeError(`RM_FILTER_INFO at byte ${record} runs past ${usedBytes} bytes`);
+    }
+    const action = view.getUint32(record + offsets.FilterAction, true);
+    const trigger = view.getUint32(record + offsets.FilterTrigger, true);
+    const row: RmFilterRow = { action, trigger };
+    if (trigger === RmFilterTrigger.File) row.fileName = stringAt(record + offsets.strFilename);
+    else if (trigger === RmFilterTrigger.Process) {
+      row.process = uniqueProcessAt(view, record + offsets.Process);
+    } else if (trigger === RmFilterTrigger.Service) {
+      row.serviceShortName = stringAt(record + offsets.strServiceShortName);
+    }
+    rows.push(row);
+    const next = view.getUint32(record + offsets.cbNextOffset, true);
+    if (next === 0) return rows;
+    if (next < size) {
+      throw new RangeError(`RM_FILTER_INFO at byte ${record} has cbNextOffset ${next}`);
+    }
+    record += next;
+  }
+}
