@@ -1,0 +1,183 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+import { ERROR_MAX_SESSIONS_REACHED, WindowsError } from "./errors.ts";
+import { findLockingProcesses, lockTargets } from "./locks.ts";
+import { RestartManagerSession } from "./restart_manager.ts";
+import { assertNoLeaks, doubles, useDoubles } from "./tests/doubles.ts";
+import { rmDoubles } from "./tests/doubles_rm.ts";
+
+useDoubles();
+
+const START = 133_500_000_000_000_000n;
+
+function addProcess(pid: number, extra: Record<string, unknown> = {}) {
+  doubles.addProcess({
+    pid,
+    sessionId: 1,
+    name: `app${pid}.exe`,
+    appName: `App ${pid}`,
+    createTime: START + BigInt(pid),
+    ...extra,
+  });
+}
+
+/** A temporary tree: dir/a.txt, dir/b.txt, dir/sub/c.txt, dir/sub/d.txt, dir/e.txt. */
+async function tree(): Promise<{ dir: string; files: Record<string, string> }> {
+  const dir = await Deno.makeTempDir({ prefix: "winsession_locks_" });
+  await Deno.mkdir(join(dir, "sub"));
+  const files: Record<string, string> = {};
+  for (const name of ["a.txt", "b.txt", "sub/c.txt", "sub/d.txt", "e.txt"]) {
+    const path = join(dir, name);
+    await Deno.writeTextFile(path, name);
+    files[name] = path;
+  }
+  return { dir, files };
+}
+
+function locksTest(name: string, body: (t: Awaited<ReturnType<typeof tree>>) => Promise<void>) {
+  Deno.test(name, async () => {
+    doubles.reset();
+    const t = await tree();
+    try {
+      await body(t);
+    } finally {
+      await Deno.remove(t.dir, { recursive: true });
+      assertNoLeaks();
+    }
+  });
+}
+
+locksTest("nothing holds the files: an empty report, one session, ended", async ({ files }) => {
+  const report = await findLockingProcesses([files["a.txt"]!, files["b.txt"]!], {
+    attribute: true,
+  });
+  assert.deepEqual(report.processes, []);
+  assert.equal(report.fileCount, 2);
+  assert.equal(report.attributed, true);
+  assert.equal(report.elevated, null);
+  assert.equal(report.warning, null);
+  assert.equal(doubles.calls("RmStartSession"), 1);
+  assert.equal(doubles.calls("RmEndSession"), 1);
+});
+
+locksTest("one file: its holders, attributed for free, relative to cwd", async ({ dir, files }) => {
+  addProcess(10, { appType: 1, restartable: true });
+  rmDoubles.lock(files["a.txt"]!, 10);
+  const report = await findLockingProcesses(["a.txt"], { cwd: dir });
+  assert.equal(report.attributed, true);
+  assert.equal(report.processes.length, 1);
+  const [p] = report.processes;
+  assert.equal(p!.pid, 10);
+  assert.equal(p!.appName, "App 10");
+  assert.equal(p!.type, "MainWindow");
+  assert.deepEqual(p!.paths, [files["a.txt"]]);
+  assert.equal(doubles.calls("RmStartSession"), 1);
+});
+
+locksTest(
+  "a folder with recursive: every file, de-duplicated, attributed by bisection",
+  async ({ dir, files }) => {
+    addProcess(20);
+    addProcess(21);
+    rmDoubles.lock(files["a.txt"]!, 20);
+    rmDoubles.lock(files["sub/d.txt"]!, 20);
+    rmDoubles.lock(files["sub/d.txt"]!, 21);
+    const report = await findLockingProcesses([dir, files["a.txt"]!], {
+      recursive: true,
+      attribute: true,
+    });
+    assert.equal(report.fileCount, 5);
+    assert.deepEqual(report.processes.map((p) => p.pid).sort(), [20, 21]);
+    const byPid = new Map(report.processes.map((p) => [p.pid, p.paths]));
+    assert.deepEqual(byPid.get(20), [files["a.txt"], files["sub/d.txt"]]);
+    assert.deepEqual(byPid.get(21), [files["sub/d.txt"]]);
+    // Every session, the bisection's included, was ended (assertNoLeaks checks the count).
+    assert.equal(doubles.calls("RmStartSession"), doubles.calls("RmEndSession"));
+    assert.ok(doubles.calls("RmStartSession") > 1);
+  },
+);
+
+locksTest("without attribution the paths are unknown (null), one session only", async ({ dir }) => {
+  addProcess(30);
+  rmDoubles.lock(join(dir, "e.txt"), 30);
+  const report = await findLockingProcesses([dir], { recursive: true });
+  assert.equal(report.attributed, false);
+  assert.equal(report.processes.length, 1);
+  assert.equal(report.processes[0]!.paths, null);
+  assert.equal(doubles.calls("RmStartSession"), 1);
+});
+
+locksTest("files are registered in batches of batchSize", async ({ dir }) => {
+  await findLockingProcesses([dir], { recursive: true, batchSize: 2 });
+  assert.equal(doubles.calls("RmRegisterResources"), 3);
+  doubles.reset();
+  await findLockingProcesses([dir], { recursive: true });
+  assert.equal(doubles.calls("RmRegisterResources"), 1);
+  await assert.rejects(findLockingProcesses([dir], { recursive: true, batchSize: 0 }), RangeError);
+});
+
+locksTest(
+  "bad input: no paths, a NUL, a missing path (named), a folder without recursive",
+  async ({ dir }) => {
+    await assert.rejects(findLockingProcesses([]), TypeError);
+    await assert.rejects(findLockingProcesses(["a\0b"]), /NUL.*a\\u0000b/);
+    await assert.rejects(
+      findLockingProcesses(["missing.txt"], { cwd: dir }),
+      (error: unknown) => {
+        assert.ok(error instanceof Deno.errors.NotFound);
+        assert.match(error.message, /path not found: missing\.txt/);
+        return true;
+      },
+    );
+    await assert.rejects(findLockingProcesses([dir]), /is a directory.*--recursive/);
+    assert.equal(doubles.calls("RmStartSession"), 0);
+  },
+);
+
+locksTest(
+  "lockTargets: de-duplicates and lists a folder's files in name order",
+  async ({ dir, files }) => {
+    const targets = await lockTargets([files["b.txt"]!, dir], { recursive: true });
+    assert.deepEqual(targets, [
+      files["b.txt"],
+      files["a.txt"],
+      files["e.txt"],
+      files["sub/c.txt"],
+      files["sub/d.txt"],
+    ]);
+  },
+);
+
+locksTest("PermissionDenied: elevated false and a warning", async ({ files }) => {
+  addProcess(40);
+  rmDoubles.lock(files["a.txt"]!, 40);
+  rmDoubles.setRebootReasons(0x1);
+  const report = await findLockingProcesses([files["a.txt"]!]);
+  assert.equal(report.elevated, false);
+  assert.match(report.warning!, /other users/);
+  assert.deepEqual(report.rebootReasons, ["PermissionDenied"]);
+});
+
+locksTest(
+  "the 65th session fails with ERROR_MAX_SESSIONS_REACHED, nothing left open",
+  async ({ files }) => {
+    const sessions: RestartManagerSession[] = [];
+    try {
+      for (let i = 0; i < 64; i++) sessions.push(RestartManagerSession.start());
+      await assert.rejects(
+        findLockingProcesses([files["a.txt"]!]),
+        (error: unknown) =>
+          error instanceof WindowsError && error.code === ERROR_MAX_SESSIONS_REACHED,
+      );
+    } finally {
+      for (const session of sessions) session.end();
+    }
+  },
+);
+
+locksTest("a registration failure still ends the session", async ({ files }) => {
+  doubles.failNext("RmRegisterResources", 5, 1);
+  await assert.rejects(findLockingProcesses([files["a.txt"]!]), WindowsError);
+  assert.equal(doubles.calls("RmEndSession"), 1);
+});
