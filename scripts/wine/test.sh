@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The Windows ABI lane: the whole unit suite with the Windows build of Deno under Wine 10 against
+# the PE test doubles, then the integration tests against Wine's own DLLs (tests/windows/).
+#
+#   sudo scripts/wine/test.sh              # both parts
+#   sudo scripts/wine/test.sh --unit-only  # only the suite against the doubles
+#
+# Prepares what is missing first (rootfs, deno.exe, PE doubles); each step is a no-op when done.
+# Ends with one plain line per part: "wine unit: N passed, M failed" / "wine integration: ...".
+set -euo pipefail
+here=$(dirname "$0")
+source "$here/common.sh"
+wine_require_root "$@"
+cd "$WINE_REPO"
+
+parts=(unit integration)
+[ "${1:-}" = --unit-only ] && parts=(unit)
+[ "${1:-}" = --integration-only ] && parts=(integration)
+
+bash "$here/rootfs.sh"
+bash "$here/deno_exe.sh"
+
+mkdir -p "$WINE_STATE"
+summarize() { # label log: Deno's "ok | N passed | M failed" as a plain line
+  local line passed failed
+  line=$(sed 's/\x1b\[[0-9;]*m//g' "$2" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -n1 || true)
+  passed=$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$line")
+  failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$line")
+  echo "$1: ${passed:-0} passed, ${failed:-0} failed"
+}
+
+status=0
+for part in "${parts[@]}"; do
+  start=$SECONDS
+  log="$WINE_STATE/test-$part.log"
+  set +e
+  case "$part" in
+    unit)
+      [ -f tests/doubles/build.sh ] || wine_die "tests/doubles/build.sh is missing"
+      TARGET=windows bash tests/doubles/build.sh || exit 1
+      # Same command as `deno task test`, with deno.exe; the suite's useDoubles() picks
+      # tests/doubles/build/windows, and WINSESSION_DLL_DIR says the same for code that reads it.
+      WINSESSION_DLL_DIR="${WINSESSION_DLL_DIR:-tests/doubles/build/windows}" \
+        bash "$here/run.sh" test --allow-ffi --allow-env --allow-read --allow-write --allow-run \
+        --allow-net=127.0.0.1 2>&1 | tee "$log"
+      ;;
+    integration)
+      # tests/windows/ is excluded from the default test set (deno.json), so run it without the
+      # config; no WINSESSION_DLL_DIR: these load Wine's own DLLs.
+      env -u WINSESSION_DLL_DIR bash "$here/run.sh" test --no-config --allow-ffi --allow-env \
+        --allow-read tests/windows/ 2>&1 | tee "$log"
+      ;;
+  esac
+  result=${PIPESTATUS[0]}
+  set -e
+  summarize "wine $part" "$log"
+  echo "wine $part: $((SECONDS - start)) s"
+  [ "$result" = 0 ] || status=$result
+done
+exit "$status"
