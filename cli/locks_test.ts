@@ -1,0 +1,272 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+import type { CliIO } from "./common.ts";
+import { ExitCode } from "./common.ts";
+import { main } from "./main.ts";
+import { RestartManagerSession } from "../restart_manager.ts";
+import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { rmDoubles } from "../tests/doubles_rm.ts";
+
+useDoubles();
+
+const START = 133_500_000_000_000_000n;
+
+interface RecordingIO extends CliIO {
+  stdout: string;
+  stderr: string;
+  questions: string[];
+}
+
+function recordingIO(
+  options: { interactive?: boolean; color?: boolean; answers?: (string | null)[]; cwd?: string } =
+    {},
+): RecordingIO {
+  const answers = [...(options.answers ?? [])];
+  const io: RecordingIO = {
+    stdout: "",
+    stderr: "",
+    questions: [],
+    out: (text) => void (io.stdout += text),
+    err: (text) => void (io.stderr += text),
+    interactive: options.interactive ?? false,
+    color: options.color ?? false,
+    ask(question) {
+      io.questions.push(question);
+      return Promise.resolve(answers.shift() ?? null);
+    },
+    cwd: () => options.cwd ?? Deno.cwd(),
+  };
+  return io;
+}
+
+function addProcess(pid: number, extra: Record<string, unknown> = {}) {
+  doubles.addProcess({
+    pid,
+    sessionId: 1,
+    name: `app${pid}.exe`,
+    appName: `App ${pid}`,
+    createTime: START + BigInt(pid),
+    appType: 1,
+    restartable: true,
+    ...extra,
+  });
+}
+
+function cliTest(name: string, body: (dir: string) => Promise<void>) {
+  Deno.test(name, async () => {
+    doubles.reset();
+    const dir = await Deno.makeTempDir({ prefix: "winsession_cli_locks_" });
+    await Deno.mkdir(join(dir, "sub"));
+    for (const file of ["a.txt", "b.txt", "sub/c.txt"]) {
+      await Deno.writeTextFile(join(dir, file), file);
+    }
+    try {
+      await body(dir);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      assertNoLeaks();
+    }
+  });
+}
+
+cliTest("locks: nothing holds the paths → exit 0 and a sentence", async (dir) => {
+  const io = recordingIO();
+  assert.equal(await main(["locks", join(dir, "a.txt")], io), ExitCode.Ok);
+  assert.match(io.stdout, /No process holds the given paths \(1 file checked\)/);
+  assert.equal(io.stderr, "");
+});
+
+cliTest("locks: a table with PATHS and exit 10 when something holds them", async (dir) => {
+  addProcess(101, { service: "Spooler", appType: 3, sessionId: 0 });
+  addProcess(102, { restartable: false });
+  rmDoubles.lock(join(dir, "a.txt"), 101);
+  rmDoubles.lock(join(dir, "sub", "c.txt"), 102);
+  const io = recordingIO({ cwd: dir });
+  assert.equal(await main(["locks", "--recursive", "."], io), ExitCode.Locked);
+  const lines = io.stdout.trimEnd().split("\n");
+  assert.match(lines[0]!, /^\s*PID\s+APP\s+TYPE\s+SERVICE\s+SESSION\s+RESTARTABLE\s+PATHS$/);
+  assert.equal(lines.length, 3);
+  const row101 = lines.find((line) => /^\s*101 /.test(line))!;
+  assert.match(row101, /App 101\s+Service\s+Spooler\s+0\s+yes\s+.*a\.txt$/);
+  const row102 = lines.find((line) => /^\s*102 /.test(line))!;
+  assert.match(row102, /App 102\s+MainWindow\s+1\s+no\s+.*c\.txt$/);
+});
+
+cliTest("locks --json: documented fields, exit 10", async (dir) => {
+  addProcess(201);
+  rmDoubles.lock(join(dir, "b.txt"), 201);
+  const io = recordingIO();
+  assert.equal(await main(["locks", "--json", join(dir, "b.txt")], io), ExitCode.Locked);
+  const report = JSON.parse(io.stdout);
+  assert.deepEqual(Object.keys(report), [
+    "locked",
+    "fileCount",
+    "attributed",
+    "elevated",
+    "warning",
+    "rebootReasons",
+    "processes",
+  ]);
+  assert.equal(report.locked, true);
+  assert.equal(report.fileCount, 1);
+  assert.deepEqual(report.processes, [{
+    pid: 201,
+    startTime: new Date(Number((START + 201n - 116_444_736_000_000_000n) / 10_000n))
+      .toISOString(),
+    appName: "App 201",
+    serviceName: null,
+    type: "MainWindow",
+    status: ["Running"],
+    sessionId: 1,
+    restartable: true,
+    paths: [join(dir, "b.txt")],
+  }]);
+});
+
+cliTest("locks: without elevation a warning on stderr; --no-attribute drops PATHS", async (dir) => {
+  addProcess(301);
+  rmDoubles.lock(join(dir, "a.txt"), 301);
+  rmDoubles.setRebootReasons(0x1);
+  const io = recordingIO();
+  assert.equal(
+    await main(["locks", "--no-attribute", "-r", dir], io),
+    ExitCode.Locked,
+  );
+  assert.doesNotMatch(io.stdout, /PATHS/);
+  assert.match(io.stderr, /PermissionDenied/);
+  assert.match(io.stderr, /warning: .*other users/);
+});
+
+cliTest("locks: bad input is one line and a non-zero exit, no session left", async (dir) => {
+  let io = recordingIO();
+  assert.equal(await main(["locks"], io), ExitCode.Usage);
+  io = recordingIO({ cwd: dir });
+  assert.equal(await main(["locks", "a.txt", "nope.txt"], io), ExitCode.Usage);
+  assert.equal(io.stderr, `winsession: path not found: nope.txt (${join(dir, "nope.txt")})\n`);
+  io = recordingIO();
+  assert.equal(await main(["locks", "bad\0path"], io), ExitCode.Usage);
+  assert.match(io.stderr, /^winsession: path contains a NUL character: "bad\\u0000path"\n$/);
+  io = recordingIO();
+  assert.equal(await main(["locks", dir], io), ExitCode.Usage);
+  assert.match(io.stderr, /is a directory: pass recursive \(--recursive\)/);
+  assert.equal(io.stderr.split("\n").length, 2);
+  assert.equal(doubles.calls("RmStartSession"), 0);
+});
+
+cliTest("locks: the 65th session is one line naming the error, exit 1", async (dir) => {
+  const sessions: RestartManagerSession[] = [];
+  try {
+    for (let i = 0; i < 64; i++) sessions.push(RestartManagerSession.start());
+    const io = recordingIO();
+    assert.equal(await main(["locks", join(dir, "a.txt")], io), ExitCode.WindowsError);
+    assert.match(
+      io.stderr,
+      /^winsession: RmStartSession failed: ERROR_MAX_SESSIONS_REACHED \(353\).*\n$/,
+    );
+  } finally {
+    for (const session of sessions) session.end();
+  }
+});
+
+cliTest("release --dry-run: lists, closes nothing, exit 10 (0 when free)", async (dir) => {
+  addProcess(401);
+  rmDoubles.lock(join(dir, "a.txt"), 401);
+  let io = recordingIO();
+  assert.equal(await main(["release", "--dry-run", join(dir, "a.txt")], io), ExitCode.Locked);
+  assert.match(io.stdout, /401\s+App 401/);
+  assert.equal(doubles.processAlive(401), true);
+  assert.equal(doubles.calls("RmShutdown"), 0);
+  io = recordingIO();
+  assert.equal(await main(["release", "--dry-run", join(dir, "b.txt")], io), ExitCode.Ok);
+});
+
+cliTest("release without --yes and without a terminal refuses (exit 5)", async (dir) => {
+  addProcess(501);
+  rmDoubles.lock(join(dir, "a.txt"), 501);
+  const io = recordingIO({ interactive: false });
+  assert.equal(await main(["release", join(dir, "a.txt")], io), ExitCode.NotConfirmed);
+  assert.match(io.stderr, /pass --yes/);
+  assert.equal(doubles.processAlive(501), true);
+});
+
+cliTest("release: a declined prompt does nothing; yes closes with percent lines", async (dir) => {
+  addProcess(601);
+  addProcess(602);
+  rmDoubles.lock(join(dir, "a.txt"), 601);
+  rmDoubles.lock(join(dir, "a.txt"), 602);
+  let io = recordingIO({ interactive: true, answers: ["n"] });
+  assert.equal(await main(["release", join(dir, "a.txt")], io), ExitCode.NotConfirmed);
+  assert.match(io.questions[0]!, /Close these 2 processes\?/);
+  assert.equal(doubles.processAlive(601), true);
+  io = recordingIO({ interactive: true, answers: ["y"] });
+  assert.equal(await main(["release", join(dir, "a.txt")], io), ExitCode.Ok);
+  assert.equal(doubles.processAlive(601), false);
+  assert.equal(doubles.processAlive(602), false);
+  assert.match(io.stderr, /Closing: 50%\nClosing: 100%\n/);
+  assert.match(io.stdout, /Closed 2 processes\./);
+});
+
+cliTest(
+  "release --yes --restart on a colour terminal: progress bars, then restarted",
+  async (dir) => {
+    addProcess(701);
+    rmDoubles.lock(join(dir, "a.txt"), 701);
+    const io = recordingIO({ color: true });
+    assert.equal(
+      await main(["release", "--yes", "--restart", join(dir, "a.txt")], io),
+      ExitCode.Ok,
+    );
+    assert.match(io.stderr, /\rClosing \[#{30}\] 100%\n/);
+    assert.match(io.stderr, /\rRestarting \[#{30}\] 100%\n/);
+    assert.match(io.stdout, /Closed 1 process\.\nRestarted 1 process\.\n/);
+  },
+);
+
+cliTest(
+  "release: a process that will not close → ERROR_FAIL_SHUTDOWN, named; --force closes it",
+  async (dir) => {
+    addProcess(801, { refuseShutdown: true });
+    rmDoubles.lock(join(dir, "a.txt"), 801);
+    let io = recordingIO();
+    assert.equal(await main(["release", "--yes", join(dir, "a.txt")], io), ExitCode.WindowsError);
+    assert.match(io.stderr, /did not close \(try --force\)/);
+    assert.match(io.stderr, /801\s+App 801.*ErrorOnStop/);
+    assert.match(io.stderr, /winsession: RmShutdown failed: ERROR_FAIL_SHUTDOWN \(351\)/);
+    io = recordingIO();
+    assert.equal(await main(["release", "--yes", "--force", join(dir, "a.txt")], io), ExitCode.Ok);
+    assert.equal(doubles.processAlive(801), false);
+  },
+);
+
+cliTest("release: reboot reasons are reported and nothing is closed", async (dir) => {
+  addProcess(901);
+  rmDoubles.lock(join(dir, "a.txt"), 901);
+  rmDoubles.setRebootReasons(0x4);
+  const io = recordingIO();
+  assert.equal(await main(["release", "--yes", join(dir, "a.txt")], io), ExitCode.WindowsError);
+  assert.match(io.stderr, /A reboot is needed.*\n\s+CriticalProcess/);
+  assert.match(io.stderr, /ERROR_FAIL_NOACTION_REBOOT \(350\)/);
+  assert.equal(doubles.processAlive(901), true);
+});
+
+cliTest("release: an abort (Ctrl+C) cancels the shutdown, exit 130", async (dir) => {
+  for (const pid of [1001, 1002, 1003, 1004, 1005]) {
+    addProcess(pid);
+    rmDoubles.lock(join(dir, "a.txt"), pid);
+  }
+  rmDoubles.setStepDelay(40);
+  const controller = new AbortController();
+  const io = recordingIO();
+  const originalErr = io.err;
+  io.err = (text) => {
+    originalErr(text);
+    if (/Closing: 20%/.test(text)) controller.abort();
+  };
+  const code = await main(["release", "--yes", join(dir, "a.txt")], io, {
+    signal: controller.signal,
+  });
+  assert.equal(code, ExitCode.Interrupted);
+  assert.match(io.stderr, /interrupted/);
+  assert.equal(doubles.processAlive(1005), true);
+});
