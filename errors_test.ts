@@ -8,6 +8,7 @@ import {
   WindowsError,
 } from "./errors.ts";
 import * as errors from "./errors.ts";
+import { assertNoLeaks, doubles, useDoubles } from "./tests/doubles.ts";
 
 Deno.test("errorName() names known codes and reports UNKNOWN_ERROR otherwise", () => {
   assert.equal(errorName(0), "ERROR_SUCCESS");
@@ -142,4 +143,57 @@ Deno.test("builtInMessage() has English texts for the table and nothing for unkn
   assert.equal(builtInMessage(7022), "The specified session cannot be found.");
   assert.equal(builtInMessage(3010).startsWith("The requested operation is successful."), true);
   assert.equal(builtInMessage(123_456), "");
+});
+
+Deno.test("WindowsError.fromCode() takes the message from FormatMessageW and LocalFrees it", () => {
+  useDoubles();
+  const error = WindowsError.fromCode("RmGetList", 1722);
+  assert.equal(
+    error.message,
+    "RmGetList failed: RPC_S_SERVER_UNAVAILABLE (1722): The RPC server is unavailable.",
+  );
+  assert.equal(error.systemMessage, "The RPC server is unavailable."); // "\r\n" trimmed
+  assert.equal(doubles.calls("FormatMessageW"), 1);
+  assert.equal(doubles.calls("LocalFree"), 1);
+  assertNoLeaks();
+});
+
+Deno.test("WindowsError.fromLastError() reads GetLastError", () => {
+  useDoubles();
+  doubles.setLastError(7022);
+  const error = WindowsError.fromLastError("WTSDisconnectSession");
+  assert.equal(
+    error.message,
+    "WTSDisconnectSession failed: ERROR_CTX_WINSTATION_NOT_FOUND (7022): " +
+      "The specified session cannot be found.",
+  );
+  assertNoLeaks();
+});
+
+Deno.test("WindowsError falls back to the built-in text when FormatMessageW fails", () => {
+  useDoubles();
+  doubles.failNext("FormatMessageW", 8);
+  const failed = WindowsError.fromCode("WTSLogoffSession", 5);
+  assert.equal(failed.systemMessage, "Access is denied.");
+  // The double has no text for 7060: FormatMessageW fails with ERROR_MR_MID_NOT_FOUND.
+  const unknownToSystem = WindowsError.fromCode("WTSOpenServerW", 7060);
+  assert.equal(unknownToSystem.systemMessage, "Remote logins are currently disabled.");
+  assert.equal(doubles.calls("LocalFree"), 0);
+  assertNoLeaks();
+});
+
+Deno.test("WindowsError for a code nobody knows keeps the number and no text", () => {
+  useDoubles();
+  const error = WindowsError.fromCode("RmShutdown", 424_242);
+  assert.equal(error.message, "RmShutdown failed: UNKNOWN_ERROR (424242)");
+  assert.equal(error.systemMessage, "");
+  assertNoLeaks();
+});
+
+Deno.test("many WindowsErrors leave no LocalAlloc'd buffer behind", () => {
+  useDoubles();
+  for (const code of [0, 2, 5, 6, 87, 995, 1168, 1223, 3010, 7007, 7038, 7045, 7054]) {
+    WindowsError.fromCode("RmGetList", code);
+  }
+  assertNoLeaks();
 });

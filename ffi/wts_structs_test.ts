@@ -10,7 +10,7 @@ import {
   WTSCLIENTW,
   WTSINFOW,
 } from "./layouts.ts";
-import { setDllDirectory } from "./load.ts";
+import { useDoubles } from "../tests/doubles.ts";
 import { encodeWide, readWide } from "./utf16.ts";
 import {
   AF_INET,
@@ -27,11 +27,8 @@ import {
   decodeWtsInfoW,
 } from "./wts_structs.ts";
 
-// readWide measures strings with kernel32's lstrlenW: the real one on Windows, the test
-// double's elsewhere (tests/doubles/build.sh must have run).
-if (Deno.build.os !== "windows") {
-  setDllDirectory(new URL("../tests/doubles/build/linux", import.meta.url).pathname);
-}
+// readWide measures strings with kernel32's lstrlenW, here the test double's.
+useDoubles();
 
 /**
  * A block laid out as Windows lays out WTS results: the struct array first, then the strings
