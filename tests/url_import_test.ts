@@ -81,14 +81,15 @@ Deno.test("deno run http://…/cli/main.ts --help prints the command list", asyn
 Deno.test("a script importing http://…/mod.ts lists sessions from the doubles", async () => {
   await using server = await serveDirectory(repoRoot);
   // The script is the user's own file; it imports the library by URL. The doubles' control
-  // binding finds its libraries next to itself on disk, so it is imported from the checkout; the
-  // library reaches the same per-process doubles through WINSESSION_DLL_DIR, as a user would
-  // point it at side-by-side DLLs.
+  // binding locates its libraries from its own file: URL (over http that would be a server path,
+  // not a folder), so it is imported from the checkout. The library, loaded by URL, reaches the
+  // same per-process doubles through WINSESSION_DLL_DIR, as a user would point it at
+  // side-by-side DLLs; dlopen of the same file returns the same library, so both share state.
   const script = `
     import * as winsession from "${server.origin}/mod.ts";
     import { assertNoLeaks, doubles } from "${new URL("tests/doubles.ts", repoRoot).href}";
     doubles.reset();
-    doubles.addSession({ id: 3, stationName: "RDP-Tcp#7", state: "Active", user: "alice",
+    doubles.addSession({ id: 3, winStation: "RDP-Tcp#7", state: 0, user: "alice",
       domain: "CONTOSO" });
     const sessions = await winsession.listSessions();
     const rm = winsession.RestartManagerSession.start();
