@@ -10,6 +10,10 @@
  * wins. Files are `<dir>/wtsapi32.<ext>`, `<dir>/rstrtmgr.<ext>`, `<dir>/kernel32.<ext>` with
  * ext `dll` on Windows, `so` on Linux and `dylib` on macOS.
  *
+ * On Windows a DLL whose base name is a system DLL's can resolve to the system's copy even when
+ * given by full path (kernel32 is always loaded; Wine prefers its builtin wtsapi32), so there the
+ * loader first looks for `<dir>\winsession_<name>.dll` and uses it when it exists.
+ *
  * @module
  */
 
@@ -83,9 +87,23 @@ export function libraryPath(name: LibraryName): string {
     }
     return `${name}.dll`;
   }
-  const separator = Deno.build.os === "windows" ? "\\" : "/";
   const trimmed = directory.replace(/[\\/]+$/, "");
-  return `${trimmed}${separator}${name}.${extension()}`;
+  if (Deno.build.os === "windows") {
+    const prefixed = `${trimmed}\\winsession_${name}.dll`;
+    return exists(prefixed) ? prefixed : `${trimmed}\\${name}.dll`;
+  }
+  return `${trimmed}/${name}.${extension()}`;
+}
+
+/** Whether `path` exists, asked only when read permission is already granted (never prompts). */
+function exists(path: string): boolean {
+  if (Deno.permissions.querySync?.({ name: "read", path }).state !== "granted") return false;
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function open<S extends Deno.ForeignLibraryInterface>(
