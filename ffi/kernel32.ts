@@ -13,6 +13,13 @@ export const KERNEL32_SYMBOLS = {
   /** DWORD GetLastError(void) */
   GetLastError: { parameters: [], result: "u32" },
   /**
+   * void SetLastError(DWORD dwErrCode)
+   * Cleared to 0 before calls whose failure is read from the last error: some implementations
+   * (Wine's WTS stubs among them) return FALSE without setting it, and a stale code from an
+   * earlier call would then be reported as the cause.
+   */
+  SetLastError: { parameters: ["u32"], result: "void" },
+  /**
    * DWORD FormatMessageW(DWORD dwFlags, LPCVOID lpSource, DWORD dwMessageId, DWORD dwLanguageId,
    * LPWSTR lpBuffer, DWORD nSize, va_list *Arguments)
    * With FORMAT_MESSAGE_ALLOCATE_BUFFER, lpBuffer receives a LocalAlloc'd pointer.
