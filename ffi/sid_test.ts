@@ -77,9 +77,16 @@ Deno.test("sidLength() reads the length from the header", () => {
   assert.equal(sidLength(sid(0)), 8);
 });
 
+/** Buffers handed to native code by address stay reachable, so no GC can free them mid-read. */
+const alive: Uint8Array[] = [];
+function pointerTo(bytes: Uint8Array): Deno.PointerObject {
+  alive.push(bytes);
+  return Deno.UnsafePointer.of(bytes)!;
+}
+
 Deno.test("readSid() reads a SID from memory and returns null for a null pointer", () => {
   const bytes = sid(5, 21, 1, 2, 3, 1001);
-  assert.equal(readSid(Deno.UnsafePointer.of(bytes)), "S-1-5-21-1-2-3-1001");
+  assert.equal(readSid(pointerTo(bytes)), "S-1-5-21-1-2-3-1001");
   assert.equal(readSid(null), null);
 });
 
@@ -87,5 +94,5 @@ Deno.test("readSid() rejects a header claiming too many sub-authorities", () => 
   const bytes = new Uint8Array(80);
   bytes[0] = 1;
   bytes[1] = 200;
-  assert.throws(() => readSid(Deno.UnsafePointer.of(bytes)), TypeError);
+  assert.throws(() => readSid(pointerTo(bytes)), TypeError);
 });

@@ -31,6 +31,19 @@ import {
 useDoubles();
 
 /**
+ * Every buffer whose address a test hands to native code. A JS buffer referenced only by a raw
+ * pointer can be garbage-collected mid-call (seen as a segfault in a 10,000-row probe), so the
+ * tests keep them reachable for the whole file.
+ */
+const alive: Uint8Array[] = [];
+
+/** `Deno.UnsafePointer.of(bytes)`, keeping `bytes` reachable. */
+function pointerTo(bytes: Uint8Array): Deno.PointerObject {
+  alive.push(bytes);
+  return Deno.UnsafePointer.of(bytes)!;
+}
+
+/**
  * A block laid out as Windows lays out WTS results: the struct array first, then the strings
  * and SIDs it points to, all in one JS-owned buffer that stays alive while the test runs.
  */
@@ -43,7 +56,7 @@ class Block {
   constructor(arrayBytes: number, heapBytes = 4096) {
     this.bytes = new Uint8Array(arrayBytes + heapBytes);
     this.view = new DataView(this.bytes.buffer);
-    this.base = Deno.UnsafePointer.value(Deno.UnsafePointer.of(this.bytes));
+    this.base = Deno.UnsafePointer.value(pointerTo(this.bytes));
     this.#next = arrayBytes;
   }
 
@@ -82,14 +95,14 @@ function sidBytes(authority: number, ...subAuthorities: number[]): Uint8Array {
 Deno.test("readWide() reads strings through lstrlenW, surrogate pairs included", () => {
   for (const text of ["", "Console", "RDP-Tcp#12", "naïve 😀 漢字", "x".repeat(5000)]) {
     const bytes = encodeWide(text);
-    assert.equal(readWide(Deno.UnsafePointer.of(bytes)), text);
+    assert.equal(readWide(pointerTo(bytes)), text);
   }
   assert.equal(readWide(null), "");
 });
 
 Deno.test("readWide() decodes a lone surrogate as U+FFFD", () => {
   const lone = new Uint16Array([0x41, 0xd800, 0x42, 0]);
-  assert.equal(readWide(Deno.UnsafePointer.of(lone)), "A\ufffdB");
+  assert.equal(readWide(pointerTo(new Uint8Array(lone.buffer))), "A\ufffdB");
 });
 
 Deno.test("decodeSessionInfoW() decodes every row of one block", () => {
