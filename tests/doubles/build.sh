@@ -106,6 +106,17 @@ for name in kernel32 wtsapi32 rstrtmgr; do
   fi
 done
 
+# On Windows a DLL named like a system one (kernel32.dll above all, a KnownDLL) resolves to the
+# system's, so ffi/load.ts prefers winsession_<name>.dll there: keep a copy under that name.
+if [[ "$target" == windows ]]; then
+  for name in kernel32 wtsapi32 rstrtmgr; do
+    library="$out/$name.dll"
+    if [[ -e "$library" ]] && stale "$out/winsession_$name.dll" "$library"; then
+      cp -f "$library" "$out/winsession_$name.dll"
+    fi
+  done
+fi
+
 if ((${#failed[@]})); then
   echo "build.sh: doubles ($target): FAILED: ${failed[*]}" >&2
   exit 1
