@@ -91,8 +91,26 @@ export function coreSymbols(): Deno.DynamicLibrary<typeof CORE_CONTROL_SYMBOLS>[
   return (core ??= Deno.dlopen(doublePath("wsdouble"), CORE_CONTROL_SYMBOLS).symbols);
 }
 
+/**
+ * The file ffi/load.ts opens for a Win32-shaped double: on Windows it prefers
+ * `winsession_<name>.dll` (a system-named DLL would resolve to the system's), and the control
+ * binding must open that same module, or it would drive a second copy of the tables.
+ */
+export function win32DoublePath(name: "wtsapi32" | "kernel32" | "rstrtmgr"): string {
+  if (Deno.build.os === "windows") {
+    const prefixed = doublePath(`winsession_${name}`);
+    try {
+      Deno.statSync(prefixed);
+      return prefixed;
+    } catch {
+      // fall through to the plain name
+    }
+  }
+  return doublePath(name);
+}
+
 function wtsSymbols(): Deno.DynamicLibrary<typeof WTS_CONTROL_SYMBOLS>["symbols"] {
-  return (wts ??= Deno.dlopen(doublePath("wtsapi32"), WTS_CONTROL_SYMBOLS).symbols);
+  return (wts ??= Deno.dlopen(win32DoublePath("wtsapi32"), WTS_CONTROL_SYMBOLS).symbols);
 }
 
 const encoder = new TextEncoder();
