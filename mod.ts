@@ -2,8 +2,36 @@
  * winsession: Remote Desktop sessions (wtsapi32.dll) and the Restart Manager (rstrtmgr.dll)
  * for Deno, through `Deno.dlopen`.
  *
+ * Sessions (wtsapi32.dll): list them with users, clients and idle times, look one up,
+ * disconnect or log them off, message their users, list and end their processes, watch their
+ * events live, and ask many servers at once. Every Win32 failure is a `WindowsError` naming the
+ * function and the error (`ERROR_ACCESS_DENIED (5): Access is denied.`); every buffer and
+ * handle Windows hands back is released.
+ *
+ * Needs `--allow-ffi` and Windows (or the test doubles, via `WINSESSION_DLL_DIR`).
+ *
+ * @example Log off every session disconnected for more than a day
+ * ```ts ignore
+ * import { listSessions, logoffSession } from "./mod.ts";
+ *
+ * const day = 24 * 60 * 60 * 1000;
+ * for (const session of await listSessions({ server: "rdsh01" })) {
+ *   const since = session.disconnectTime?.getTime();
+ *   if (session.state === "Disconnected" && since !== undefined && Date.now() - since > day) {
+ *     await logoffSession(session.id, { server: "rdsh01" });
+ *   }
+ * }
+ * ```
+ *
  * @module
  */
 
+export * from "./errors.ts";
+export * from "./sessions.ts";
+export * from "./messages.ts";
+export * from "./processes.ts";
+export * from "./server.ts";
+export * from "./fanout.ts";
+export * from "./events.ts";
 export * from "./restart_manager.ts";
 export * from "./locks.ts";

@@ -1,0 +1,407 @@
+/**
+ * Internal plumbing shared by the session modules: server handles, the calling convention for
+ * blocking versus nonblocking WTS calls, and the honest handling of Win32's last error.
+ *
+ * Not re-exported by `mod.ts` except {@linkcode NonblockingCallError}, which users may catch.
+ *
+ * ## The last error of a nonblocking call
+ *
+ * Win32 keeps the last error per thread. A symbol bound with `nonblocking: true` runs on one of
+ * Deno's pool threads, so when it returns FALSE the code lives on that thread and
+ * `GetLastError` on the main thread reads something unrelated. winsession never reports such a
+ * made-up code. Instead:
+ *
+ * - Idempotent queries (enumerations, `WTSQuerySessionInformationW`) that fail on the pool are
+ *   repeated ONCE synchronously on the main thread, and `GetLastError` is read right after that
+ *   repeat. Failures worth reporting (access denied, unknown server, unknown session) come back
+ *   in milliseconds, so the repeat is cheap. It is only done when the nonblocking attempt failed
+ *   within {@linkcode FAST_FAILURE_MS}: a call that took longer (an unreachable host timing out)
+ *   could block the event loop as long again, so it becomes a {@linkcode NonblockingCallError}
+ *   that says the code is unknown. If the repeat succeeds, the failure was transient and its
+ *   result is used.
+ * - Calls that must not be repeated (a message box the user answers, an event wait) are
+ *   validated with a synchronous query first, so the usual errors still carry their real code;
+ *   a later failure on the pool is a {@linkcode NonblockingCallError}.
+ *
+ * @module
+ */
+
+import { WindowsError } from "./errors.ts";
+import { encodeWide } from "./ffi/utf16.ts";
+import { wtsapi32 } from "./ffi/load.ts";
+
+/** `WTS_ANY_SESSION`: the session filter of WTSEnumerateProcessesExW meaning "all sessions". */
+export const WTS_ANY_SESSION = 0xffff_fffe;
+
+/** `WTS_TYPE_CLASS` values for WTSFreeMemoryExW. */
+export const WTSTypeProcessInfoLevel0 = 0;
+/** `WTS_TYPE_CLASS` of a `WTS_PROCESS_INFO_EXW` array. */
+export const WTSTypeProcessInfoLevel1 = 1;
+/** `WTS_TYPE_CLASS` of a `WTS_SESSION_INFO_1W` array. */
+export const WTSTypeSessionInfoLevel1 = 2;
+
+/** The `WTS_INFO_CLASS` values winsession queries. */
+export const WTSInfoClass = {
+  WTSConnectState: 8,
+  WTSClientName: 10,
+  WTSClientAddress: 14,
+  WTSClientProtocolType: 16,
+  WTSSessionInfo: 24,
+} as const;
+
+/**
+ * A nonblocking call that failed in less than this many milliseconds is repeated synchronously
+ * to learn its error code; a slower failure is reported without one.
+ */
+export const FAST_FAILURE_MS = 1000;
+
+/**
+ * A WTS call that ran on a worker thread (Deno's nonblocking FFI) failed, and its Win32 error
+ * code could not be read honestly: the last error lives on the worker thread, and the call was
+ * not safe or not cheap to repeat on the main thread.
+ *
+ * @example Telling it apart from a WindowsError
+ * ```ts ignore
+ * import { NonblockingCallError, sendMessage } from "./mod.ts";
+ *
+ * try {
+ *   await sendMessage(2, { title: "Backup", text: "Reply?", buttons: "yesNo", wait: true });
+ * } catch (error) {
+ *   if (error instanceof NonblockingCallError) console.error(error.functionName, "failed");
+ * }
+ * ```
+ */
+export class NonblockingCallError extends Error {
+  /** The Win32 function that failed, such as `"WTSSendMessageW"`. */
+  readonly functionName: string;
+  /** The server it was called on, `""` for the local one. */
+  readonly server: string;
+  /** How long the failed call ran, in milliseconds. */
+  readonly elapsedMs: number;
+  /** Always `"NonblockingCallError"`. */
+  override readonly name = "NonblockingCallError";
+
+  /**
+   * Creates the error.
+   *
+   * @param functionName The Win32 function that failed.
+   * @param server The server name, `""` for the local server.
+   * @param elapsedMs How long the call ran before it failed.
+   * @param reason Why the code is unknown, appended to the message.
+   */
+  constructor(functionName: string, server: string, elapsedMs: number, reason: string) {
+    const where = server === "" ? "" : ` on ${server}`;
+    super(
+      `${functionName} failed${where} after ${Math.round(elapsedMs)} ms; its Win32 error code ` +
+        `is unknown because ${reason}`,
+    );
+    this.functionName = functionName;
+    this.server = server;
+    this.elapsedMs = elapsedMs;
+  }
+}
+
+/** Thrown inside a call chain whose result nobody waits for any more (timeout, abort). */
+export class AbandonedError extends Error {
+  override readonly name = "AbandonedError";
+}
+
+/** How a chain of WTS calls runs, and for whom. */
+export interface CallContext {
+  /** WTS_CURRENT_SERVER_HANDLE (`null`) or an open server handle. */
+  readonly handle: Deno.PointerValue;
+  /** `""` for the local server, else the name it was opened with. */
+  readonly server: string;
+  /** Run calls on Deno's FFI thread pool (the `…Async` twins) instead of the main thread. */
+  readonly nonblocking: boolean;
+  /** Set when nobody waits for the result any more: further calls are skipped. */
+  abandoned: boolean;
+}
+
+/** A context for calls on `handle`, blocking or not. */
+export function callContext(
+  handle: Deno.PointerValue,
+  server: string,
+  nonblocking: boolean,
+): CallContext {
+  return { handle, server, nonblocking, abandoned: false };
+}
+
+/**
+ * Runs one BOOL-returning WTS call the way `context` says, throwing a {@linkcode WindowsError}
+ * (or a {@linkcode NonblockingCallError}) on FALSE. `blocking` and `nonblocking` must be the
+ * same idempotent call with the same arguments: the blocking one is the honest way to read the
+ * error code of a nonblocking failure (see the module documentation).
+ */
+export async function callIdempotent(
+  context: CallContext,
+  functionName: string,
+  blocking: () => number,
+  nonblocking: () => Promise<number>,
+): Promise<void> {
+  if (!context.nonblocking) {
+    if (blocking() === 0) throw WindowsError.fromLastError(functionName);
+    return;
+  }
+  if (context.abandoned) throw new AbandonedError(functionName);
+  const started = performance.now();
+  if ((await nonblocking()) !== 0) return;
+  if (context.abandoned) throw new AbandonedError(functionName);
+  const elapsed = performance.now() - started;
+  if (elapsed > FAST_FAILURE_MS) {
+    throw new NonblockingCallError(
+      functionName,
+      context.server,
+      elapsed,
+      "it ran on a worker thread and failed too slowly to repeat on the main thread",
+    );
+  }
+  // The failure's code is on a pool thread: repeat the call here and read this thread's code.
+  if (blocking() === 0) throw WindowsError.fromLastError(functionName);
+}
+
+/**
+ * Opens a handle to the Remote Desktop Session Host `name`: WTSOpenServerExW first (it also
+ * reaches virtualization hosts), WTSOpenServerW when Ex answers NULL. Throws a WindowsError
+ * from the last error of WTSOpenServerW when both answer NULL (Wine: ERROR_CALL_NOT_IMPLEMENTED).
+ */
+export function openServerHandle(name: string): Deno.PointerObject {
+  if (name === "") throw new TypeError("server name is empty (omit it for the local server)");
+  const wide = encodeWide(name, "server name");
+  const wts = wtsapi32();
+  const extended = wts.WTSOpenServerExW(wide);
+  if (extended !== null) return extended;
+  const plain = wts.WTSOpenServerW(wide);
+  if (plain !== null) return plain;
+  throw WindowsError.fromLastError("WTSOpenServerW");
+}
+
+/** Closes a handle from {@linkcode openServerHandle}; WTS_CURRENT_SERVER_HANDLE is ignored. */
+export function closeServerHandle(handle: Deno.PointerValue): void {
+  if (handle !== null) wtsapi32().WTSCloseServer(handle);
+}
+
+/** The options key under which `Server` and the fan-out pass their own call context. */
+export const CONTEXT: unique symbol = Symbol("winsession.callContext");
+
+/** Options that may carry a {@linkcode CONTEXT} (never part of the public types). */
+interface WithContext {
+  server?: string;
+  [CONTEXT]?: CallContext;
+}
+
+/**
+ * Options for the public functions that make them run in `context` (an open `Server`'s handle,
+ * or a fan-out's nonblocking context) instead of opening a handle of their own.
+ */
+export function contextOptions<T extends object>(context: CallContext, extra?: T): T {
+  return { ...extra, [CONTEXT]: context } as T;
+}
+
+/**
+ * Runs `body` in the call context `options` asks for: the one carried under
+ * {@linkcode CONTEXT}; else the local server (WTS_CURRENT_SERVER_HANDLE, blocking calls: they
+ * are fast and their last error is exact) when `server` is undefined or `""`; else a handle
+ * opened for `server`, used with the nonblocking twins (a remote server may be slow, and the
+ * event loop must keep running) and closed when `body` settles.
+ */
+export async function withContext<T>(
+  options: { server?: string } | undefined,
+  body: (context: CallContext) => T | Promise<T>,
+): Promise<T> {
+  const given = (options as WithContext | undefined)?.[CONTEXT];
+  if (given !== undefined) return await body(given);
+  const server = options?.server;
+  if (server === undefined || server === "") return await body(callContext(null, "", false));
+  const handle = openServerHandle(server);
+  try {
+    return await body(callContext(handle, server, true));
+  } finally {
+    closeServerHandle(handle);
+  }
+}
+
+/**
+ * Runs one BOOL-returning call the way `context` says and reports only whether it succeeded:
+ * for calls whose failure is answered by a fallback, where the code does not matter.
+ */
+export async function callOnce(
+  context: CallContext,
+  blocking: () => number,
+  nonblocking: () => Promise<number>,
+): Promise<boolean> {
+  if (!context.nonblocking) return blocking() !== 0;
+  if (context.abandoned) throw new AbandonedError("abandoned");
+  const ok = (await nonblocking()) !== 0;
+  if (context.abandoned) throw new AbandonedError("abandoned");
+  return ok;
+}
+
+/** Out-parameters of one WTS call that returns an allocated block and a count or size. */
+export class OutBlock {
+  /** `*ppBuffer`: the block's address. */
+  readonly cell: BigUint64Array<ArrayBuffer> = new BigUint64Array(1);
+  /** `*pCount` or `*pBytesReturned`. */
+  readonly number: Uint32Array<ArrayBuffer> = new Uint32Array(1);
+  /** {@linkcode cell} as the `"buffer"` FFI parameter. */
+  readonly cellBytes: Uint8Array<ArrayBuffer> = new Uint8Array(this.cell.buffer);
+  /** {@linkcode number} as the `"buffer"` FFI parameter. */
+  readonly numberBytes: Uint8Array<ArrayBuffer> = new Uint8Array(this.number.buffer);
+
+  /** The block's address, or null. */
+  pointer(): Deno.PointerValue {
+    return Deno.UnsafePointer.create(this.cell[0]!);
+  }
+}
+
+/** Reused by the blocking queries (the main thread runs one at a time). */
+const blockingQuery = new OutBlock();
+
+/** Copies the returned bytes into a view and frees the block; `decode` must not keep the view. */
+function decodeAndFree<T>(out: OutBlock, decode: (bytes: Uint8Array) => T): T | undefined {
+  const pointer = out.pointer();
+  if (pointer === null) return undefined;
+  try {
+    const size = out.number[0]!;
+    const bytes = size === 0
+      ? new Uint8Array(0)
+      : new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(pointer, size));
+    return decode(bytes);
+  } finally {
+    wtsapi32().WTSFreeMemory(pointer);
+  }
+}
+
+/**
+ * WTSQuerySessionInformationW on the main thread, decoded; `undefined` when it fails, in which
+ * case nothing else has run since the call and `GetLastError` still holds its code.
+ */
+export function queryBlocking<T>(
+  handle: Deno.PointerValue,
+  sessionId: number,
+  infoClass: number,
+  decode: (bytes: Uint8Array) => T,
+): T | undefined {
+  const out = blockingQuery;
+  out.cell[0] = 0n;
+  const ok = wtsapi32().WTSQuerySessionInformationW(
+    handle,
+    sessionId,
+    infoClass,
+    out.cellBytes,
+    out.numberBytes,
+  );
+  if (ok === 0) return undefined;
+  return decodeAndFree(out, decode);
+}
+
+/**
+ * WTSQuerySessionInformationW the way `context` says, decoded; `undefined` when it fails (the
+ * code is not needed: the field stays empty).
+ */
+export async function queryOptional<T>(
+  context: CallContext,
+  sessionId: number,
+  infoClass: number,
+  decode: (bytes: Uint8Array) => T,
+): Promise<T | undefined> {
+  if (!context.nonblocking) return queryBlocking(context.handle, sessionId, infoClass, decode);
+  if (context.abandoned) throw new AbandonedError("abandoned");
+  const out = new OutBlock();
+  const ok = await wtsapi32().WTSQuerySessionInformationWAsync(
+    context.handle,
+    sessionId,
+    infoClass,
+    out.cellBytes,
+    out.numberBytes,
+  );
+  // Decode (or just free) even when abandoned: the block is ours to release either way.
+  if (ok === 0) return undefined;
+  const value = decodeAndFree(out, decode);
+  if (context.abandoned) throw new AbandonedError("abandoned");
+  return value;
+}
+
+/**
+ * WTSQuerySessionInformationW the way `context` says, decoded; throws the real WindowsError
+ * when it fails (see the module documentation for the nonblocking case).
+ */
+export async function queryRequired<T>(
+  context: CallContext,
+  sessionId: number,
+  infoClass: number,
+  decode: (bytes: Uint8Array) => T,
+): Promise<T> {
+  const wts = wtsapi32();
+  const out = context.nonblocking ? new OutBlock() : blockingQuery;
+  out.cell[0] = 0n;
+  await callIdempotent(
+    context,
+    "WTSQuerySessionInformationW",
+    () =>
+      wts.WTSQuerySessionInformationW(
+        context.handle,
+        sessionId,
+        infoClass,
+        out.cellBytes,
+        out.numberBytes,
+      ),
+    () =>
+      wts.WTSQuerySessionInformationWAsync(
+        context.handle,
+        sessionId,
+        infoClass,
+        out.cellBytes,
+        out.numberBytes,
+      ),
+  );
+  const value = decodeAndFree(out, decode);
+  if (value === undefined) {
+    throw new TypeError("WTSQuerySessionInformationW succeeded without returning a buffer");
+  }
+  return value;
+}
+
+/**
+ * Throws the real WindowsError when `sessionId` cannot be queried (unknown session, access
+ * denied, unknown server), with a blocking call so that its last error is readable.
+ */
+export function validateSession(handle: Deno.PointerValue, sessionId: number): void {
+  const state = queryBlocking(handle, sessionId, WTSInfoClass.WTSConnectState, () => true);
+  if (state === undefined) throw WindowsError.fromLastError("WTSQuerySessionInformationW");
+}
+
+/**
+ * Runs `task` over `items` with at most `limit` running at once, keeping the order. When a task
+ * throws, no new task starts, the running ones are awaited (they may hold blocks to free, and
+ * the server handle must outlive them), and then the first error is thrown.
+ */
+export async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await task(items[index]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure.error;
+  return results;
+}
+
+/** Throws a RangeError unless `value` is a DWORD (an integer in 0 … 2^32 − 1). */
+export function checkDword(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+    throw new RangeError(`${what} must be an integer from 0 to 4294967295, got ${value}`);
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * Many servers at once: the same query sent to every server concurrently on Deno's nonblocking
+ * FFI threads, each with its own timeout, each answered on its own. One dead server never sinks
+ * the rest.
+ *
+ * A timed-out server's call keeps running on its pool thread (Win32 calls cannot be cancelled).
+ * Its late answer is still freed when it arrives and the server handle is closed then, so
+ * nothing leaks; {@linkcode settleLateAnswers} waits for those stragglers (a program that wants
+ * to exit at once can simply call `Deno.exit`).
+ *
+ * Error codes: Win32's last error is per thread and these calls run on pool threads, so the
+ * main thread's `GetLastError` would be meaningless after a failure there. A failed
+ * enumeration is therefore repeated once synchronously on the main thread, and the code read
+ * after that repeat is the one reported; this is only done when the failure came back fast
+ * (under a second: access denied, unknown server, a refused connection), so the repeat cannot
+ * stall the event loop. A slower failure is reported as a `NonblockingCallError`, which says
+ * the code is unknown rather than inventing one.
+ *
+ * @example Sessions of a farm, dead servers reported but not fatal
+ * ```ts ignore
+ * import { listSessionsOnServers } from "./mod.ts";
+ *
+ * const results = await listSessionsOnServers(["rdsh01", "rdsh02", "rdsh03"], { timeoutMs: 5000 });
+ * for (const result of results) {
+ *   if (result.ok) console.log(result.server, result.value.length, "sessions");
+ *   else console.error(result.server, result.error.message);
+ * }
+ * ```
+ *
+ * @module
+ */
+
+import { callContext, closeServerHandle, contextOptions, openServerHandle } from "./_wts.ts";
+import { listSessions, type Session } from "./sessions.ts";
+import { listProcesses, type ListProcessesOptions, type ProcessInfo } from "./processes.ts";
+
+/** One server's answer: its value, or why there is none, and how long it took. */
+export type ServerResult<T> =
+  | { server: string; ok: true; value: T; elapsedMs: number }
+  | { server: string; ok: false; error: Error; elapsedMs: number };
+
+/** Options of the fan-out functions. */
+export interface FanOutOptions {
+  /** Per-server time limit in milliseconds; default 10000. */
+  timeoutMs?: number;
+  /** Aborting rejects the whole call with the signal's reason; late answers are still freed. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@linkcode listProcessesOnServers}. */
+export interface FanOutProcessOptions extends FanOutOptions {
+  /** Only this session's processes (the same ID on every server); omit for all. */
+  session?: number;
+}
+
+/**
+ * A server did not answer within `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { ServerTimeoutError } from "./fanout.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ServerTimeoutError("rdsh09", 5000);
+ * assert.equal(error.message, "rdsh09 did not answer within 5000 ms");
+ * ```
+ */
+export class ServerTimeoutError extends Error {
+  /** The server that did not answer. */
+  readonly server: string;
+  /** The limit it exceeded. */
+  readonly timeoutMs: number;
+  /** Always `"ServerTimeoutError"`. */
+  override readonly name = "ServerTimeoutError";
+
+  /**
+   * Creates the error.
+   *
+   * @param server The server that did not answer.
+   * @param timeoutMs The limit it exceeded, in milliseconds.
+   */
+  constructor(server: string, timeoutMs: number) {
+    super(`${server} did not answer within ${timeoutMs} ms`);
+    this.server = server;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Calls still running for servers whose result was already given up (timeout, abort). */
+const lateAnswers = new Set<Promise<void>>();
+
+/**
+ * Resolves once every call that outlived its server's timeout (or an abort) has returned, had
+ * its buffer freed and its handle closed.
+ *
+ * @example Exiting cleanly after a fan-out with timeouts
+ * ```ts ignore
+ * import { listSessionsOnServers, settleLateAnswers } from "./mod.ts";
+ *
+ * const results = await listSessionsOnServers(["rdsh01", "slow02"], { timeoutMs: 2000 });
+ * console.log(results.map((r) => r.ok));
+ * await settleLateAnswers();
+ * ```
+ *
+ * @returns When no late answer is outstanding.
+ */
+export async function settleLateAnswers(): Promise<void> {
+  while (lateAnswers.size > 0) await Promise.all(lateAnswers);
+}
+
+function fanOut<T>(
+  servers: readonly string[],
+  options: FanOutOptions | undefined,
+  run: (options: object) => Promise<T>,
+): Promise<ServerResult<T>[]> {
+  const timeoutMs = options?.timeoutMs ?? 10_000;
+  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+    return Promise.reject(new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`));
+  }
+  const signal = options?.signal;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const results: ServerResult<T>[] = new Array(servers.length);
+    const abandonAll: (() => void)[] = [];
+    let remaining = servers.length;
+    let done = false;
+    const onAbort = () => {
+      if (done) return;
+      done = true;
+      for (const abandon of abandonAll) abandon();
+      reject(signal!.reason);
+    };
+    const complete = () => {
+      if (done) return;
+      done = true;
+      signal?.removeEventListener("abort", onAbort);
+      resolve(results);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (remaining === 0) complete();
+    servers.forEach((server, index) => {
+      const started = performance.now();
+      let answered = false;
+      const timing: { timer?: ReturnType<typeof setTimeout> } = {};
+      const answer = (result: ServerResult<T>) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timing.timer);
+        results[index] = result;
+        if (--remaining === 0) complete();
+      };
+      const failed = (error: unknown): ServerResult<T> => ({
+        server,
+        ok: false,
+        error: error instanceof Error ? error : new Error(String(error)),
+        elapsedMs: performance.now() - started,
+      });
+      let handle: Deno.PointerObject;
+      try {
+        handle = openServerHandle(server);
+      } catch (error) {
+        answer(failed(error));
+        return;
+      }
+      const context = callContext(handle, server, true);
+      const abandon = () => {
+        context.abandoned = true;
+        clearTimeout(timing.timer);
+      };
+      abandonAll.push(abandon);
+      timing.timer = setTimeout(() => {
+        abandon();
+        answer(failed(new ServerTimeoutError(server, timeoutMs)));
+      }, timeoutMs);
+      const work: Promise<void> = run(contextOptions(context))
+        .then(
+          (value) => answer({ server, ok: true, value, elapsedMs: performance.now() - started }),
+          (error) => answer(failed(error)),
+        )
+        .finally(() => {
+          // Only now: a timed-out call may still have been using the handle.
+          closeServerHandle(handle);
+          lateAnswers.delete(work);
+        });
+      lateAnswers.add(work);
+    });
+  });
+}
+
+/**
+ * {@linkcode listSessions} on many servers concurrently, each with its own timeout.
+ *
+ * @example
+ * ```ts ignore
+ * import { listSessionsOnServers } from "./mod.ts";
+ *
+ * const results = await listSessionsOnServers(["rdsh01", "rdsh02"], { timeoutMs: 3000 });
+ * const sessions = results.flatMap((r) => r.ok ? r.value : []);
+ * console.log(sessions.filter((s) => s.state === "Active").length, "active sessions");
+ * ```
+ *
+ * @param servers The servers' names.
+ * @param options Per-server timeout and an abort signal.
+ * @returns One result per server, in the order given.
+ */
+export function listSessionsOnServers(
+  servers: readonly string[],
+  options?: FanOutOptions,
+): Promise<ServerResult<Session[]>[]> {
+  return fanOut(servers, options, (context) => listSessions(context));
+}
+
+/**
+ * {@linkcode listProcesses} on many servers concurrently, each with its own timeout.
+ *
+ * @example
+ * ```ts ignore
+ * import { listProcessesOnServers } from "./mod.ts";
+ *
+ * const results = await listProcessesOnServers(["rdsh01", "rdsh02"], { timeoutMs: 3000 });
+ * for (const r of results) {
+ *   if (r.ok) console.log(r.server, r.value.filter((p) => p.name === "excel.exe").length);
+ * }
+ * ```
+ *
+ * @param servers The servers' names.
+ * @param options Per-server timeout, an abort signal and an optional session filter.
+ * @returns One result per server, in the order given.
+ */
+export function listProcessesOnServers(
+  servers: readonly string[],
+  options?: FanOutProcessOptions,
+): Promise<ServerResult<ProcessInfo[]>[]> {
+  const session = options?.session;
+  return fanOut(
+    servers,
+    options,
+    (context) => listProcesses({ ...context, session } as ListProcessesOptions),
+  );
+}
