@@ -328,3 +328,30 @@ Deno.test("winsession completions --help shows the install line for each shell",
   assert.equal(await main(["completions", "--help"], io), ExitCode.Ok);
   for (const shell of SHELLS) assert.match(io.stdout, new RegExp(`completions ${shell}`));
 });
+
+Deno.test({
+  name: "fish completion, exercised with complete -C: commands, options, values, nesting",
+  ignore: !(await which("fish")), // skipped without fish: `apt-get install fish`
+  fn: async () => {
+    await withScript(completionScript("fish", demoProgram()), async (path) => {
+      const complete = async (line: string) => {
+        const result = await run("fish", [
+          "-c",
+          `source $argv[1]; complete -C $argv[2]`,
+          path,
+          line,
+        ]);
+        assert.equal(result.code, 0, result.stderr);
+        return result.stdout.split("\n").filter((l) => l !== "").map((l) => l.split("\t")[0]!)
+          .sort();
+      };
+      assert.deepEqual(await complete("demo se"), ["sessions"]);
+      assert.deepEqual(await complete("demo sessions --"), ["--help", "--json", "--server"]);
+      assert.deepEqual(await complete("demo ls --server locks --j"), ["--json"]);
+      assert.deepEqual(await complete("demo completions "), [...SHELLS].sort());
+      assert.deepEqual(await complete("demo message 1 --icon "), ["error", "none", "warning"]);
+      assert.deepEqual(await complete("demo remote "), ["add", "help", "remove"]);
+      assert.deepEqual(await complete("demo remote remove --"), ["--force", "--help"]);
+    });
+  },
+});
