@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { listProcesses, terminateProcess } from "./processes.ts";
+import {
+  ERROR_ACCESS_DENIED,
+  ERROR_INVALID_PARAMETER,
+  RPC_S_SERVER_UNAVAILABLE,
+  WindowsError,
+} from "./errors.ts";
+import { assertNoLeaks, doubles, useDoubles } from "./tests/doubles.ts";
+
+function setUp(): void {
+  useDoubles();
+  doubles.addProcess({
+    pid: 4,
+    sessionId: 0,
+    name: "System",
+    sid: "S-1-5-18",
+    threads: 150,
+    handles: 3000,
+    workingSet: 1_048_576,
+    peakWorkingSet: 2_097_152,
+    pagefile: 4096,
+    peakPagefile: 8192,
+    userTime: 15_625n,
+    kernelTime: 20_000n,
+  });
+  doubles.addProcess({ pid: 800, sessionId: 2, name: "notepad.exe", sid: "S-1-5-21-1-2-3-1001" });
+  doubles.addProcess({ pid: 801, sessionId: 2, name: "calc.exe", accessDenied: true });
+}
+
+function expectWindowsError(code: number): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(error instanceof WindowsError, `expected a WindowsError, got ${error}`);
+    assert.equal(error.code, code);
+    return true;
+  };
+}
+
+Deno.test("listProcesses decodes the Ex level-1 rows", async () => {
+  setUp();
+  const processes = await listProcesses();
+  assert.equal(processes.length, 3);
+  assert.deepEqual(processes.find((p) => p.pid === 4), {
+    server: "",
+    pid: 4,
+    name: "System",
+    sessionId: 0,
+    userSid: "S-1-5-18",
+    threads: 150,
+    handles: 3000,
+    pagefileBytes: 4096,
+    peakPagefileBytes: 8192,
+    workingSetBytes: 1_048_576,
+    peakWorkingSetBytes: 2_097_152,
+    userTimeMs: 1.5625,
+    kernelTimeMs: 2,
+  });
+  assert.equal(processes.find((p) => p.pid === 801)!.userSid, null);
+  assert.deepEqual((await listProcesses({ session: 2 })).map((p) => p.pid).sort(), [800, 801]);
+  assertNoLeaks();
+});
+
+Deno.test("listProcesses falls back to WTSEnumerateProcessesW and filters in JS", async () => {
+  setUp();
+  doubles.failNext("WTSEnumerateProcessesExW", 120, 2);
+  const all = await listProcesses();
+  assert.equal(all.length, 3);
+  const mine = await listProcesses({ session: 2 });
+  assert.deepEqual(mine.map((p) => p.name).sort(), ["calc.exe", "notepad.exe"]);
+  assert.equal(mine[0]!.threads, null);
+  assert.equal(mine[0]!.userTimeMs, null);
+  assert.equal(mine.find((p) => p.pid === 800)!.userSid, "S-1-5-21-1-2-3-1001");
+  assertNoLeaks();
+});
+
+Deno.test("listProcesses reports refusal and unknown servers", async () => {
+  setUp();
+  doubles.failNext("WTSEnumerateProcessesExW", ERROR_ACCESS_DENIED);
+  doubles.failNext("WTSEnumerateProcessesW", ERROR_ACCESS_DENIED);
+  await assert.rejects(listProcesses(), expectWindowsError(ERROR_ACCESS_DENIED));
+  await assert.rejects(
+    listProcesses({ server: "nowhere" }),
+    expectWindowsError(RPC_S_SERVER_UNAVAILABLE),
+  );
+  await assert.rejects(listProcesses({ session: -2 }), RangeError);
+  assertNoLeaks();
+});
+
+Deno.test("listProcesses on a named server", async () => {
+  useDoubles();
+  doubles.addServer("rdsh01");
+  doubles.addProcess({ server: "rdsh01", pid: 77, sessionId: 3, name: "excel.exe" });
+  const processes = await listProcesses({ server: "rdsh01" });
+  assert.deepEqual(processes.map((p) => [p.server, p.pid, p.name]), [["rdsh01", 77, "excel.exe"]]);
+  assertNoLeaks();
+});
+
+Deno.test("listProcesses handles 10,000 processes with one block freed", async () => {
+  useDoubles();
+  doubles.generateSessions(10);
+  doubles.generateProcesses(10_000);
+  const processes = await listProcesses();
+  assert.equal(processes.length, 10_000);
+  assert.equal(processes[9999]!.name, "proc09999.exe");
+  assert.equal(processes[1]!.userSid, "S-1-5-21-1000-2000-3000-1001");
+  assertNoLeaks();
+});
+
+Deno.test("terminateProcess ends a process with its exit code, or says why not", async () => {
+  setUp();
+  await terminateProcess(800, { exitCode: 3 });
+  assert.equal(doubles.processAlive(800), false);
+  assert.equal(doubles.processExitCode(800), 3);
+  await assert.rejects(terminateProcess(801), expectWindowsError(ERROR_ACCESS_DENIED));
+  await assert.rejects(terminateProcess(12345), expectWindowsError(ERROR_INVALID_PARAMETER));
+  await assert.rejects(terminateProcess(1.5), RangeError);
+  assertNoLeaks();
+});
