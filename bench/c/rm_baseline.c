@@ -1,0 +1,152 @@
+/*
+ * C baseline for bench/rm_bench.ts: what RestartManagerSession.list() costs when written
+ * directly in C against the same rstrtmgr double: RmGetList's ERROR_MORE_DATA protocol (a sizing
+ * call with no buffer, then a call with room for the count it reported) and the same fields
+ * decoded into owned data (strings converted to UTF-8, the start FILETIME to milliseconds since
+ * 1970, type/status/session/restartable copied out), then freed.
+ *
+ * As a program:  rm_baseline [iterations]  -> 1,000 processes each locking one of 1,000 files
+ *   registered in one session; runs the list `iterations` times (default 2,000) after a warm-up
+ *   and prints {"rmList1000NsPerIter": ...}.
+ * As a library (-DBENCH_LIBRARY): exports bench_rm_list(handle), one full list of the session
+ *   behind handle returning the row count (or -1), and bench_rm_decode(buffer, count), the
+ *   decode alone of a buffer RmGetList filled, for Deno FFI to time against the TS code.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core.h"
+
+/* ---- rstrtmgr (the double implements these with the Win32 x64 ABI) ----------------------- */
+DWORD_ RmStartSession(DWORD_ *handle, DWORD_ flags, wchar16 *key);
+DWORD_ RmEndSession(DWORD_ handle);
+DWORD_ RmRegisterResources(DWORD_ handle, uint32_t n_files, const wchar16 **files,
+                           uint32_t n_apps, const void *apps, uint32_t n_services,
+                           const wchar16 **services);
+DWORD_ RmGetList(DWORD_ handle, uint32_t *needed, uint32_t *count, void *info,
+                 DWORD_ *reboot_reasons);
+/* control API of the double (used by the program only; Deno fills the doubles itself) */
+int dbl_rm_bulk_locks(const char *prefix, DWORD_ n, DWORD_ pid_base, DWORD_ n_processes);
+
+#define ERROR_MORE_DATA_ 234u
+#define HEADROOM 8u
+
+/* RM_PROCESS_INFO exactly as restartmanager.h lays it out (4-byte packing, 668 bytes). */
+typedef struct {
+  DWORD_ dwProcessId;
+  DWORD_ dwLowDateTime, dwHighDateTime;
+  wchar16 strAppName[256];
+  wchar16 strServiceShortName[64];
+  DWORD_ ApplicationType;
+  DWORD_ AppStatus;
+  DWORD_ TSSessionId;
+  BOOL_ bRestartable;
+} RM_PROCESS_INFO;
+_Static_assert(sizeof(RM_PROCESS_INFO) == 668, "RM_PROCESS_INFO");
+
+/* What the TypeScript side produces per process, as owned C data. */
+typedef struct {
+  DWORD_ pid;
+  int64_t start_ms;
+  char *app_name;
+  char *service; /* NULL when none */
+  DWORD_ type, status, session;
+  int restartable;
+} Process;
+
+static char *utf8(const wchar16 *text, size_t cap) {
+  size_t units = 0;
+  while (units < cap && text[units]) units++;
+  char *out = malloc(units * 3 + 1);
+  if (out) dbl_utf16_to_utf8(text, out, units * 3 + 1);
+  return out;
+}
+
+#ifdef BENCH_LIBRARY
+__attribute__((visibility("default")))
+#endif
+/* Decodes count RM_PROCESS_INFO from info into owned rows, then frees them: the decode alone. */
+int32_t bench_rm_decode(const void *buffer, uint32_t count) {
+  const RM_PROCESS_INFO *info = buffer;
+  Process *rows = calloc(count ? count : 1, sizeof *rows);
+  if (!rows) return -1;
+  for (uint32_t i = 0; i < count; i++) {
+    const RM_PROCESS_INFO *in = &info[i];
+    Process *p = &rows[i];
+    uint64_t ticks = ((uint64_t)in->dwHighDateTime << 32) | in->dwLowDateTime;
+    p->pid = in->dwProcessId;
+    p->start_ms = ticks ? (int64_t)(ticks / 10000u) - 11644473600000LL : 0;
+    p->app_name = utf8(in->strAppName, 256);
+    p->service = in->strServiceShortName[0] ? utf8(in->strServiceShortName, 64) : NULL;
+    p->type = in->ApplicationType;
+    p->status = in->AppStatus;
+    p->session = in->TSSessionId;
+    p->restartable = in->bRestartable != 0;
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    free(rows[i].app_name);
+    free(rows[i].service);
+  }
+  free(rows);
+  return (int32_t)count;
+}
+
+#ifdef BENCH_LIBRARY
+__attribute__((visibility("default")))
+#endif
+/* One full list: RmGetList's sizing call, the call with a buffer, the decode. */
+int32_t bench_rm_list(DWORD_ handle) {
+  uint32_t needed = 0, count = 0;
+  DWORD_ reasons = 0;
+  DWORD_ err = RmGetList(handle, &needed, &count, NULL, &reasons);
+  RM_PROCESS_INFO *info = NULL;
+  for (int attempt = 0; err == ERROR_MORE_DATA_ && attempt < 8; attempt++) {
+    free(info);
+    count = needed + HEADROOM;
+    info = malloc(count * sizeof *info);
+    if (!info) return -1;
+    err = RmGetList(handle, &needed, &count, info, &reasons);
+  }
+  int32_t rows = err ? -1 : bench_rm_decode(info, count);
+  free(info);
+  return rows;
+}
+
+#ifndef BENCH_LIBRARY
+static double now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+  int iterations = argc > 1 ? atoi(argv[1]) : 2000;
+  if (iterations < 1) iterations = 1;
+  const char *prefix = "/bench/rm/f";
+  if (dbl_rm_bulk_locks(prefix, 1000, 50000, 1000) != 0) return 1;
+  DWORD_ handle = 0;
+  wchar16 key[33];
+  if (RmStartSession(&handle, 0, key)) return 1;
+  const wchar16 *files[1000];
+  wchar16 names[1000][32];
+  for (int i = 0; i < 1000; i++) {
+    char path[32];
+    snprintf(path, sizeof path, "%s%d", prefix, i);
+    dbl_utf8_to_utf16(path, names[i], 32);
+    files[i] = names[i];
+  }
+  if (RmRegisterResources(handle, 1000, files, 0, NULL, 0, NULL)) return 1;
+  for (int i = 0; i < 50; i++) bench_rm_list(handle);
+  double start = now_ns();
+  int32_t rows = 0;
+  for (int i = 0; i < iterations; i++) rows = bench_rm_list(handle);
+  double per = (now_ns() - start) / iterations;
+  RmEndSession(handle);
+  if (rows != 1000) return 1;
+  printf("{\"rmList1000NsPerIter\": %.0f}\n", per);
+  return 0;
+}
+#endif

@@ -1,0 +1,142 @@
+/**
+ * Restart Manager benchmarks against the test doubles (ratios within one run; no timed
+ * assertions anywhere):
+ *
+ * - `locks, 10,000 files`: {@linkcode findLockingProcesses} on a folder of 10,000 real files
+ *   (one session, files registered in batches of 1,000) against the naive alternative that
+ *   opens one session per file (start, register, list, end). Both walk the same folder.
+ * - `RmGetList + decode, 1,000 processes`: `RestartManagerSession.list()` against the C
+ *   baseline `bench/c/rm_baseline.c` making the same calls and decoding the same fields.
+ * - `decode only, 1,000 RM_PROCESS_INFO`: the TypeScript decode (`decodeProcessInfo` and the
+ *   names/Date of `list()`) against the C decode of the same buffer.
+ *
+ * Run: `bash tests/doubles/build.sh && bash bench/build.sh && deno bench --allow-ffi
+ * --allow-env --allow-read --allow-write --allow-run bench/rm_bench.ts`.
+ *
+ * @module
+ */
+
+import { findLockingProcesses, lockTargets } from "../locks.ts";
+import { RestartManagerSession, type RmProcess } from "../restart_manager.ts";
+import { decodeProcessInfo } from "../ffi/rm_structs.ts";
+import { RM_PROCESS_INFO } from "../ffi/layouts.ts";
+import { rstrtmgr } from "../ffi/load.ts";
+import { fileTimeToDate } from "../ffi/filetime.ts";
+import { doubles, useDoubles } from "../tests/doubles.ts";
+import { rmDoubles } from "../tests/doubles_rm.ts";
+
+useDoubles();
+doubles.reset();
+
+// ---- set-up: 10,000 real files, locked by 10 processes; 1,000 processes for the list ------------
+const FILES = 10_000;
+const folder = await Deno.makeTempDir({ prefix: "winsession_rm_bench_" });
+await Promise.all(
+  Array.from({ length: FILES }, (_, i) => Deno.writeTextFile(`${folder}/f${i}`, "")),
+);
+rmDoubles.bulkLocks({ prefix: `${folder}/f`, files: FILES, pidBase: 60_000, processes: 10 });
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(folder, { recursive: true });
+  } catch {
+    // Best effort: a temporary folder.
+  }
+});
+
+const LIST_PREFIX = "/bench/rm/list/f";
+rmDoubles.bulkLocks({ prefix: LIST_PREFIX, files: 1000, pidBase: 50_000, processes: 1000 });
+const listSession = RestartManagerSession.start();
+listSession.registerFiles(Array.from({ length: 1000 }, (_, i) => `${LIST_PREFIX}${i}`));
+globalThis.addEventListener("unload", () => listSession.end());
+
+const baseline = Deno.dlopen(new URL("./build/librm_baseline.so", import.meta.url), {
+  bench_rm_list: { parameters: ["u32"], result: "i32" },
+  bench_rm_decode: { parameters: ["buffer", "u32"], result: "i32" },
+}).symbols;
+
+// A buffer RmGetList filled with the 1,000 processes, for the decode-only group.
+const filled = new Uint8Array(1000 * RM_PROCESS_INFO.size);
+{
+  const needed = new Uint32Array(1);
+  const count = new Uint32Array([1000]);
+  const reasons = new Uint32Array(1);
+  const code = rstrtmgr().RmGetList(listSession.handle, needed, count, filled, reasons);
+  if (code !== 0 || count[0] !== 1000) throw new Error(`set-up RmGetList: ${code}, ${count[0]}`);
+}
+
+// ---- locks on 10,000 files ----------------------------------------------------------------------
+Deno.bench({
+  name: "findLockingProcesses: one session, batches of 1,000",
+  group: "locks, 10,000 files",
+  baseline: true,
+  n: 20,
+  warmup: 3,
+  async fn() {
+    const report = await findLockingProcesses([folder], { recursive: true });
+    if (report.processes.length !== 10) throw new Error("expected 10 processes");
+  },
+});
+
+Deno.bench({
+  name: "one session per file",
+  group: "locks, 10,000 files",
+  n: 5,
+  warmup: 1,
+  async fn() {
+    const files = await lockTargets([folder], { recursive: true });
+    const seen = new Map<string, RmProcess>();
+    for (const file of files) {
+      using rm = RestartManagerSession.start();
+      rm.registerFiles([file]);
+      for (const p of rm.list().processes) seen.set(`${p.pid}:${p.startFileTime}`, p);
+    }
+    if (seen.size !== 10) throw new Error("expected 10 processes");
+  },
+});
+
+// ---- RmGetList + decode of 1,000 processes ------------------------------------------------------
+Deno.bench({
+  name: "C baseline (rm_baseline.c)",
+  group: "RmGetList + decode, 1,000 processes",
+  baseline: true,
+  fn() {
+    if (baseline.bench_rm_list(listSession.handle) !== 1000) throw new Error("C list failed");
+  },
+});
+
+Deno.bench({
+  name: "RestartManagerSession.list()",
+  group: "RmGetList + decode, 1,000 processes",
+  fn() {
+    if (listSession.list().processes.length !== 1000) throw new Error("list failed");
+  },
+});
+
+// ---- decode only ---------------------------------------------------------------------------------
+Deno.bench({
+  name: "C decode (UTF-8 strings, ms times)",
+  group: "decode only, 1,000 RM_PROCESS_INFO",
+  baseline: true,
+  fn() {
+    if (baseline.bench_rm_decode(filled, 1000) !== 1000) throw new Error("C decode failed");
+  },
+});
+
+Deno.bench({
+  name: "decodeProcessInfo (rows)",
+  group: "decode only, 1,000 RM_PROCESS_INFO",
+  fn() {
+    if (decodeProcessInfo(filled, 1000).length !== 1000) throw new Error("decode failed");
+  },
+});
+
+Deno.bench({
+  name: "decodeProcessInfo + Date (what list() keeps)",
+  group: "decode only, 1,000 RM_PROCESS_INFO",
+  fn() {
+    const rows = decodeProcessInfo(filled, 1000);
+    let dates = 0;
+    for (const row of rows) if (fileTimeToDate(row.processStartTime)) dates++;
+    if (dates !== 1000) throw new Error("decode failed");
+  },
+});
