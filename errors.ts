@@ -245,6 +245,8 @@ export class WindowsError extends Error {
   readonly systemMessage: string;
 
   /**
+   * Makes the error for `functionName` failing with `code`; the message is built from both.
+   *
    * @param functionName The Win32 function that failed.
    * @param code The Win32 error code it reported.
    * @param message The system message; looked up with {@linkcode systemMessage} if omitted.
@@ -271,6 +273,11 @@ export class WindowsError extends Error {
    */
   static fromLastError(functionName: string): WindowsError {
     const code = kernel32().GetLastError();
+    if (code === ERROR_SUCCESS) {
+      // Some implementations (Wine's WTS stubs) fail without setting the last error; say so
+      // rather than print "The operation completed successfully." as the cause.
+      return new WindowsError(functionName, code, "the call failed without setting an error code");
+    }
     return new WindowsError(functionName, code);
   }
 
@@ -300,4 +307,19 @@ export class WindowsError extends Error {
       message: this.message,
     };
   }
+}
+
+/**
+ * Sets the calling thread's last error to 0 before a call whose failure is read with
+ * {@linkcode WindowsError.fromLastError}, so a failure that sets no code cannot be blamed on a
+ * stale code left by an earlier call.
+ *
+ * @example
+ * ```ts ignore
+ * clearLastError();
+ * if (!symbols.WTSLogoffSession(null, 3, 0)) throw WindowsError.fromLastError("WTSLogoffSession");
+ * ```
+ */
+export function clearLastError(): void {
+  kernel32().SetLastError(ERROR_SUCCESS);
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ERROR_TABLE } from "./ffi/error_names.ts";
 import {
   builtInMessage,
+  clearLastError,
   ERROR_ACCESS_DENIED,
   ERROR_CTX_WINSTATION_NOT_FOUND,
   errorName,
@@ -195,5 +196,17 @@ Deno.test("many WindowsErrors leave no LocalAlloc'd buffer behind", () => {
   for (const code of [0, 2, 5, 6, 87, 995, 1168, 1223, 3010, 7007, 7038, 7045, 7054]) {
     WindowsError.fromCode("RmGetList", code);
   }
+  assertNoLeaks();
+});
+
+Deno.test("WindowsError.fromLastError() after clearLastError() names a failure without a code", () => {
+  useDoubles();
+  clearLastError();
+  const error = WindowsError.fromLastError("WTSEnumerateSessionsExW");
+  assert.equal(error.code, 0);
+  assert.equal(
+    error.message,
+    "WTSEnumerateSessionsExW failed: ERROR_SUCCESS (0): the call failed without setting an error code",
+  );
   assertNoLeaks();
 });
