@@ -134,20 +134,21 @@ class SessionWatcher implements AsyncIterableIterator<SessionEvent> {
   }
 
   next(): Promise<IteratorResult<SessionEvent>> {
+    if (this.#loop === undefined && !this.#finished) {
+      if (this.#signal?.aborted) {
+        this.#finished = true;
+        return Promise.resolve(done());
+      }
+      this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
+      // May finish at once (an unknown server fails before the first wait).
+      this.#loop = this.#run();
+    }
     const event = this.#queue.shift();
     if (event !== undefined) return Promise.resolve({ value: event, done: false });
     if (this.#finished) {
       const failure = this.#failure;
       this.#failure = undefined;
       return failure ? Promise.reject(failure.error) : Promise.resolve(done());
-    }
-    if (this.#loop === undefined) {
-      if (this.#signal?.aborted) {
-        this.#finished = true;
-        return Promise.resolve(done());
-      }
-      this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
-      this.#loop = this.#run();
     }
     return new Promise((resolve, reject) => this.#readers.push({ resolve, reject }));
   }

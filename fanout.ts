@@ -174,13 +174,19 @@ function fanOut<T>(
       }, timeoutMs);
       const work: Promise<void> = run(contextOptions(context))
         .then(
-          (value) => answer({ server, ok: true, value, elapsedMs: performance.now() - started }),
-          (error) => answer(failed(error)),
+          (value): ServerResult<T> => ({
+            server,
+            ok: true,
+            value,
+            elapsedMs: performance.now() - started,
+          }),
+          failed,
         )
-        .finally(() => {
-          // Only now: a timed-out call may still have been using the handle.
+        .then((result) => {
+          // Only now, never at the timeout: a timed-out call may still be using the handle.
           closeServerHandle(handle);
           lateAnswers.delete(work);
+          answer(result);
         });
       lateAnswers.add(work);
     });
