@@ -26,7 +26,7 @@
  * @module
  */
 
-import { WindowsError } from "./errors.ts";
+import { clearLastError, WindowsError } from "./errors.ts";
 import { encodeWide } from "./ffi/utf16.ts";
 import { wtsapi32 } from "./ffi/load.ts";
 
@@ -140,6 +140,7 @@ export async function callIdempotent(
   nonblocking: () => Promise<number>,
 ): Promise<void> {
   if (!context.nonblocking) {
+    clearLastError();
     if (blocking() === 0) throw WindowsError.fromLastError(functionName);
     return;
   }
@@ -157,6 +158,7 @@ export async function callIdempotent(
     );
   }
   // The failure's code is on a pool thread: repeat the call here and read this thread's code.
+  clearLastError();
   if (blocking() === 0) throw WindowsError.fromLastError(functionName);
 }
 
@@ -171,6 +173,7 @@ export function openServerHandle(name: string): Deno.PointerObject {
   const wts = wtsapi32();
   const extended = wts.WTSOpenServerExW(wide);
   if (extended !== null) return extended;
+  clearLastError();
   const plain = wts.WTSOpenServerW(wide);
   if (plain !== null) return plain;
   throw WindowsError.fromLastError("WTSOpenServerW");
@@ -284,6 +287,7 @@ export function queryBlocking<T>(
 ): T | undefined {
   const out = blockingQuery;
   out.cell[0] = 0n;
+  clearLastError();
   const ok = wtsapi32().WTSQuerySessionInformationW(
     handle,
     sessionId,

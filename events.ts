@@ -17,7 +17,7 @@
  */
 
 import { wtsapi32 } from "./ffi/load.ts";
-import { WindowsError } from "./errors.ts";
+import { clearLastError, WindowsError } from "./errors.ts";
 import { closeServerHandle, NonblockingCallError, openServerHandle } from "./_wts.ts";
 import type { ServerOption } from "./sessions.ts";
 
@@ -204,6 +204,7 @@ class SessionWatcher implements AsyncIterableIterator<SessionEvent> {
     const wts = wtsapi32();
     const cell = new BigUint64Array(1);
     const count = new Uint32Array(1);
+    clearLastError();
     const ok = wts.WTSEnumerateSessionsW(
       this.#handle,
       0,

@@ -20,7 +20,7 @@
  * @module
  */
 
-import { WindowsError } from "./errors.ts";
+import { clearLastError, WindowsError } from "./errors.ts";
 import { wtsapi32 } from "./ffi/load.ts";
 import { encodeWide } from "./ffi/utf16.ts";
 import {
@@ -218,6 +218,7 @@ async function sendMessageIn(
   const responseBytes = new Uint8Array(response.buffer);
   const wts = wtsapi32();
   if (!options.wait) {
+    clearLastError();
     const ok = wts.WTSSendMessageW(
       handle,
       sessionId,

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { WindowsError } from "./errors.ts";
+import { clearLastError, WindowsError } from "./errors.ts";
 import { wtsapi32 } from "./ffi/load.ts";
 import { durationFrom100ns } from "./ffi/filetime.ts";
 import { decodeProcessInfoExW, decodeProcessInfoW } from "./ffi/wts_structs.ts";
@@ -217,6 +217,7 @@ export function terminateProcess(pid: number, options?: TerminateProcessOptions)
     const exitCode = options?.exitCode ?? 0;
     checkDword(exitCode, "exit code");
     // Blocking: it returns at once, and its error code must be exact.
+    clearLastError();
     if (wtsapi32().WTSTerminateProcess(context.handle, pid, exitCode) === 0) {
       throw WindowsError.fromLastError("WTSTerminateProcess");
     }

@@ -26,6 +26,7 @@
 import posixPath from "node:path/posix";
 import win32Path from "node:path/win32";
 import {
+  clearLastError,
   ERROR_CANCELLED,
   ERROR_INSUFFICIENT_BUFFER,
   ERROR_MORE_DATA,
@@ -348,11 +349,13 @@ function toFilter(record: RmFilterRow): RmFilter {
  */
 function processStartTime(pid: number): bigint {
   const k32 = kernel32();
+  clearLastError();
   const handle = k32.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid);
   if (handle === null) throw WindowsError.fromLastError("OpenProcess");
   try {
     const creation = new BigUint64Array(1);
     const scratch = new BigUint64Array(3);
+    clearLastError();
     const ok = k32.GetProcessTimes(
       handle,
       creation,

@@ -21,7 +21,7 @@
  * @module
  */
 
-import { WindowsError } from "./errors.ts";
+import { clearLastError, WindowsError } from "./errors.ts";
 import { kernel32, wtsapi32 } from "./ffi/load.ts";
 import { decodeWide } from "./ffi/utf16.ts";
 import {
@@ -377,6 +377,7 @@ export function getSession(id: number, options?: ServerOption): Promise<Session>
 export function currentSessionId(): number {
   const k32 = kernel32();
   const id = new Uint32Array(1);
+  clearLastError();
   if (k32.ProcessIdToSessionId(k32.GetCurrentProcessId(), new Uint8Array(id.buffer)) === 0) {
     throw WindowsError.fromLastError("ProcessIdToSessionId");
   }
@@ -428,6 +429,7 @@ async function sessionAction(
       : wts.WTSLogoffSessionAsync;
     if ((await nonblocking(context.handle, id, 1)) !== 0) return;
   }
+  clearLastError();
   if (blocking(context.handle, id, 0) === 0) throw WindowsError.fromLastError(functionName);
 }
 

@@ -15,6 +15,9 @@
 
 import { Command, CommanderError } from "./commander.ts";
 import { type CliContext, type CliIO, denoIO, describeFailure, ExitCode } from "./common.ts";
+
+export type { CliContext, CliIO } from "./common.ts";
+export { ExitCode } from "./common.ts";
 import { registerSessionCommands } from "./sessions.ts";
 import { registerRestartManagerCommands } from "./locks.ts";
 import { registerCompletionCommand } from "./completions.ts";
@@ -25,6 +28,14 @@ export const VERSION = "0.1.0";
 /**
  * Builds the command tree; commands write through `context.io` and may set
  * `context.exitCode` (tests and completions build it too).
+ *
+ * @example List the commands
+ * ```ts ignore
+ * import { buildProgram } from "./main.ts";
+ * import { denoIO, ExitCode } from "./common.ts";
+ * const program = buildProgram({ io: denoIO(), exitCode: ExitCode.Ok });
+ * console.log(program.commands.map((command) => command.name()));
+ * ```
  */
 export function buildProgram(context: CliContext): Command {
   const { io } = context;
@@ -65,6 +76,12 @@ export interface MainOptions {
 /**
  * Runs the CLI with `args` (without the program name) and returns the exit code; never throws
  * and never prints a stack trace: failures become one line on stderr.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./main.ts";
+ * Deno.exit(await main(["locks", "C:\\app\\app.exe"]));
+ * ```
  */
 export async function main(
   args: readonly string[],
