@@ -11,7 +11,11 @@
  * - `fan-out, 32 servers answering after 50 ms`: `listSessionsOnServers` on 32 such servers
  *   against `listSessions` on one of them. Every WTS call on a server's handle waits 50 ms in
  *   the double (an RPC round trip), so one server's listing costs several round trips; the
- *   fan-out runs the 32 chains concurrently on Deno's nonblocking FFI threads.
+ *   fan-out runs the 32 chains concurrently on Deno's nonblocking FFI threads. Deno runs at
+ *   most 32 nonblocking FFI calls at a time (measured: 64 calls of 50 ms take 100 ms), so a
+ *   server listing of 2 sessions (1 enumeration + 2 × 4 queries = 9 calls) fans out to 288
+ *   calls = 9 waves. `fan-out (processes)` is the one-call-per-server case:
+ *   `listProcessesOnServers` (one WTSEnumerateProcessesExW each) against one server.
  *
  * Run: `bash tests/doubles/build.sh && bash bench/build.sh && deno bench --allow-ffi
  * --allow-env --allow-read --allow-run bench/sessions_bench.ts`.
@@ -19,7 +23,12 @@
  * @module
  */
 
-import { listProcesses, listSessions, listSessionsOnServers } from "../mod.ts";
+import {
+  listProcesses,
+  listProcessesOnServers,
+  listSessions,
+  listSessionsOnServers,
+} from "../mod.ts";
 import { doubles, useDoubles } from "../tests/doubles.ts";
 
 const SESSIONS = 1000;
@@ -27,6 +36,7 @@ const PROCESSES = 10_000;
 const SERVERS = 32;
 const DELAY_MS = 50;
 const SESSIONS_PER_SERVER = 2;
+const PROCESSES_PER_SERVER = 100;
 
 // ---- the C baseline as a separate program: its own doubles, its own loop -----------------------
 const program = new URL("./build/sessions_baseline", import.meta.url);
@@ -48,6 +58,7 @@ const servers = Array.from({ length: SERVERS }, (_, i) => `RDS${String(i).padSta
 for (const server of servers) {
   doubles.addServer(server, DELAY_MS);
   doubles.generateSessions(SESSIONS_PER_SERVER, server);
+  doubles.generateProcesses(PROCESSES_PER_SERVER, server);
 }
 
 const baseline = Deno.dlopen(new URL("./build/libsessions_baseline.so", import.meta.url), {
@@ -138,6 +149,31 @@ Deno.bench({
   warmup: 1,
   async fn() {
     const results = await listSessionsOnServers(servers);
+    const failed = results.filter((result) => !result.ok);
+    if (failed.length > 0) throw new Error(`${failed.length} servers failed`);
+  },
+});
+
+// ---- fan-out with one call per server: listProcesses ------------------------------------------
+Deno.bench({
+  name: "listProcesses({ server }) on one server",
+  group: "fan-out (processes), 32 servers answering after 50 ms",
+  baseline: true,
+  n: 10,
+  warmup: 1,
+  async fn() {
+    const processes = await listProcesses({ server: servers[0] });
+    if (processes.length !== PROCESSES_PER_SERVER) throw new Error("one server failed");
+  },
+});
+
+Deno.bench({
+  name: "listProcessesOnServers(32 servers)",
+  group: "fan-out (processes), 32 servers answering after 50 ms",
+  n: 10,
+  warmup: 1,
+  async fn() {
+    const results = await listProcessesOnServers(servers);
     const failed = results.filter((result) => !result.ok);
     if (failed.length > 0) throw new Error(`${failed.length} servers failed`);
   },
