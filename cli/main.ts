@@ -99,8 +99,15 @@ export async function main(
     }
     const { message, exitCode } = describeFailure(error);
     io.err(`winsession: ${message}\n`);
+    // A stack trace only on request: WINSESSION_DEBUG=1 (read only if --allow-env grants it).
+    if (debugRequested() && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
     return exitCode;
   }
+}
+
+function debugRequested(): boolean {
+  const state = Deno.permissions.querySync?.({ name: "env", variable: "WINSESSION_DEBUG" }).state;
+  return state === "granted" && (Deno.env.get("WINSESSION_DEBUG") ?? "") !== "";
 }
 
 if (import.meta.main) {

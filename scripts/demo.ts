@@ -106,9 +106,10 @@ export function seedDemoServer(now = new Date()): { lockedFile: string; folder: 
 }
 
 if (import.meta.main) {
-  seedDemoServer();
-  const args = Deno.args.map((arg) =>
-    arg === "@file" ? Deno.env.get("WINSESSION_DEMO_FILE")! : arg
-  );
-  Deno.exit(await main(args));
+  const { lockedFile, folder } = seedDemoServer();
+  // "@file" stands for the demo's locked file: `scripts/demo.ts locks @file`.
+  const args = Deno.args.map((arg) => arg === "@file" ? lockedFile : arg);
+  const code = await main(args);
+  Deno.removeSync(folder, { recursive: true });
+  Deno.exit(code);
 }
