@@ -121,7 +121,7 @@ if ((${#failed[@]})); then
   echo "build.sh: doubles ($target): FAILED: ${failed[*]}" >&2
   exit 1
 elif ((${#built[@]})); then
-  echo "doubles ($target): built ${built[*]} in ${out#"$PWD"/}"
+  echo "doubles ($target): built ${built[*]} in ${out#"$PWD"/}" >&2
 else
-  echo "doubles ($target): up to date in ${out#"$PWD"/}"
+  echo "doubles ($target): up to date in ${out#"$PWD"/}" >&2
 fi
