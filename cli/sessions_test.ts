@@ -651,8 +651,8 @@ Deno.test({
   permissions: { ffi: false, read: true, env: true },
   async fn() {
     setDllDirectory(buildDir); // closes the open libraries, so the next call must load them
-    // `watch` is left out: events.ts opens wtsapi32 outside its try, so the NotCapable escapes
-    // as an unhandled rejection instead of reaching the iterator (reported to the library).
+    // `watch` is left out: events.ts calls wtsapi32() before the try of SessionWatcher.#run, so
+    // the NotCapable becomes an unhandled rejection and next() never settles (library bug).
     for (const args of [["sessions"], ["kill", "4242", "--yes"], ["session", "1"]]) {
       const { code, io } = await run(args);
       assert.equal(code, ExitCode.Permission, args.join(" "));
