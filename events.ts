@@ -160,8 +160,10 @@ class SessionWatcher implements AsyncIterableIterator<SessionEvent> {
   }
 
   async #run(): Promise<void> {
-    const wts = wtsapi32();
     try {
+      // Inside the try: a missing --allow-ffi or a non-Windows host must end the stream with
+      // that error, not become an unhandled rejection that leaves the iterator waiting.
+      const wts = wtsapi32();
       if (this.#server !== "") {
         this.#handle = openServerHandle(this.#server);
         this.#checkServer();
