@@ -110,7 +110,9 @@ export function win32DoublePath(name: "wtsapi32" | "kernel32" | "rstrtmgr"): str
 }
 
 function wtsSymbols(): Deno.DynamicLibrary<typeof WTS_CONTROL_SYMBOLS>["symbols"] {
-  return (wts ??= Deno.dlopen(win32DoublePath("wtsapi32"), WTS_CONTROL_SYMBOLS).symbols);
+  if (wts) return wts;
+  coreSymbols(); // the double imports the core (see useDoubles)
+  return (wts = Deno.dlopen(win32DoublePath("wtsapi32"), WTS_CONTROL_SYMBOLS).symbols);
 }
 
 const encoder = new TextEncoder();
@@ -531,8 +533,16 @@ export function assertNoLeaks(): void {
   if (leaks.length) throw new Error(`test doubles report leaks: ${leaks.join("; ")}`);
 }
 
-/** Points ffi/load.ts at the doubles and resets them; call at the start of each test. */
+/**
+ * Points ffi/load.ts at the doubles and resets them; call at the start of each test.
+ *
+ * The core (`wsdouble`) is opened first, by full path, and stays open: on Windows the
+ * wtsapi32/kernel32/rstrtmgr doubles import `wsdouble.dll`, and the PE loader does not search a
+ * DLL's own folder for its imports ("Module not found" otherwise). Once the core is loaded, their
+ * imports bind to it by name.
+ */
 export function useDoubles(): void {
+  coreSymbols();
   setDllDirectory(buildDir);
   doubles.reset();
 }

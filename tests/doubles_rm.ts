@@ -18,6 +18,8 @@
  * @module
  */
 
+import { buildDir, coreSymbols, win32DoublePath } from "./doubles.ts";
+
 const RM_CONTROL_SYMBOLS = {
   dbl_rm_lock_add: { parameters: ["buffer", "u32"], result: "i32" },
   dbl_rm_lock_clear: { parameters: [], result: "void" },
@@ -54,20 +56,28 @@ export interface BulkLocks {
   processes: number;
 }
 
-/** The folder the doubles for this operating system are built into. */
+/**
+ * The folder the doubles for this operating system are built into, with a trailing separator.
+ *
+ * It also opens the doubles' shared core (`wsdouble`) by full path and keeps it open: on Windows
+ * the rstrtmgr double imports `wsdouble.dll`, and the PE loader does not look for a DLL's
+ * imports in that DLL's own folder, so loading the double before the core fails with "Module not
+ * found". Once the core is loaded, the import binds to it by name. Callers point
+ * `setDllDirectory` at this folder, so this is the moment to do it.
+ */
 export function rmBuildDir(): string {
-  const os = Deno.build.os === "windows" ? "windows" : "linux";
-  const url = new URL(`./doubles/build/${os}/`, import.meta.url);
-  const path = decodeURIComponent(url.pathname);
-  return Deno.build.os === "windows" ? path.replace(/^\/([A-Za-z]:)/, "$1") : path;
+  coreSymbols();
+  return `${buildDir}${Deno.build.os === "windows" ? "\\" : "/"}`;
 }
 
 let library: Deno.DynamicLibrary<typeof RM_CONTROL_SYMBOLS> | undefined;
 
 function controls(): Deno.DynamicLibrary<typeof RM_CONTROL_SYMBOLS>["symbols"] {
   if (!library) {
-    const ext = Deno.build.os === "windows" ? "dll" : "so";
-    library = Deno.dlopen(`${rmBuildDir()}rstrtmgr.${ext}`, RM_CONTROL_SYMBOLS);
+    coreSymbols();
+    // The same module ffi/load.ts opens (winsession_rstrtmgr.dll on Windows), or these controls
+    // would drive a second copy of the double's tables.
+    library = Deno.dlopen(win32DoublePath("rstrtmgr"), RM_CONTROL_SYMBOLS);
   }
   return library.symbols;
 }
