@@ -606,7 +606,8 @@ Examples:
         // No signal support here (permissions or platform): the context signal still ends it.
       }
       try {
-        if (!options.json) {
+        // The banner is for a person at a terminal; scripts get only events (or one error line).
+        if (!options.json && io.interactive) {
           io.err(`Watching session events on ${serverLabel(server)} (Ctrl+C to stop)\n`);
         }
         for await (const event of watchSessions({ server, signal })) {
