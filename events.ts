@@ -49,6 +49,12 @@ export interface SessionEvent {
 export interface WatchOptions extends ServerOption {
   /** Aborting ends the stream cleanly (the pending wait is flushed). */
   signal?: AbortSignal;
+  /**
+   * Called once when watching has really begun: the library loaded, the server answered and the
+   * first wait is about to be posted. A failure before that point never calls it, so a CLI can
+   * print "watching…" here and stay silent (one error line) when the watch cannot start.
+   */
+  onWatching?: () => void;
 }
 
 /** `WTS_EVENT_*` bits, in the order events of one word are yielded. */
@@ -111,6 +117,7 @@ function sleep(ms: number): { promise: Promise<void>; cancel: () => void } {
 class SessionWatcher implements AsyncIterableIterator<SessionEvent> {
   readonly #server: string;
   readonly #signal: AbortSignal | undefined;
+  readonly #onWatching: (() => void) | undefined;
   #handle: Deno.PointerValue = null;
   #queue: SessionEvent[] = [];
   #readers: {
@@ -124,9 +131,14 @@ class SessionWatcher implements AsyncIterableIterator<SessionEvent> {
   #failure: { error: unknown } | undefined;
   #onAbort = () => void this.#stop();
 
-  constructor(server: string, signal: AbortSignal | undefined) {
+  constructor(
+    server: string,
+    signal: AbortSignal | undefined,
+    onWatching: (() => void) | undefined,
+  ) {
     this.#server = server;
     this.#signal = signal;
+    this.#onWatching = onWatching;
   }
 
   [Symbol.asyncIterator](): this {
@@ -170,6 +182,7 @@ class SessionWatcher implements AsyncIterableIterator<SessionEvent> {
       }
       const flags = new Uint32Array(1);
       const flagBytes = new Uint8Array(flags.buffer);
+      if (!this.#stopping) this.#onWatching?.();
       while (!this.#stopping) {
         const started = performance.now();
         this.#waiting = true;
@@ -297,5 +310,5 @@ function done(): IteratorResult<SessionEvent> {
  * @returns The event stream; it starts waiting on the first `next()`.
  */
 export function watchSessions(options?: WatchOptions): AsyncIterableIterator<SessionEvent> {
-  return new SessionWatcher(options?.server ?? "", options?.signal);
+  return new SessionWatcher(options?.server ?? "", options?.signal, options?.onWatching);
 }

@@ -606,11 +606,12 @@ Examples:
         // No signal support here (permissions or platform): the context signal still ends it.
       }
       try {
-        // The banner is for a person at a terminal; scripts get only events (or one error line).
-        if (!options.json && io.interactive) {
-          io.err(`Watching session events on ${serverLabel(server)} (Ctrl+C to stop)\n`);
-        }
-        for await (const event of watchSessions({ server, signal })) {
+        // The note is printed once the watch has really begun, so a watch that cannot start
+        // (no --allow-ffi, unknown server) prints exactly one error line.
+        const onWatching = options.json
+          ? undefined
+          : () => io.err(`Watching session events on ${serverLabel(server)} (Ctrl+C to stop)\n`);
+        for await (const event of watchSessions({ server, signal, onWatching })) {
           if (options.json) io.out(JSON.stringify(toEventJson(event)) + "\n");
           else {
             const where = event.server === "" ? "" : `  ${event.server}`;
