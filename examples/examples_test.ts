@@ -3,6 +3,7 @@
  * the script on Windows, and checks nothing leaks.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { assertNoLeaks, ConnectState, doubles, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
 import { logoffIdle } from "./logoff_idle.ts";
@@ -86,8 +87,9 @@ Deno.test("logoff_idle reports a session it could not log off and goes on", asyn
 async function lockedFiles() {
   useDoubles();
   const folder = await Deno.realPath(await Deno.makeTempDir({ prefix: "winsession-example-" }));
-  const app = `${folder}/app.exe`;
-  const core = `${folder}/core.dll`;
+  // join: the double matches the full path the library registers ("C:\…\core.dll" on Windows).
+  const app = join(folder, "app.exe");
+  const core = join(folder, "core.dll");
   await Deno.writeTextFile(app, "old");
   await Deno.writeTextFile(core, "old");
   doubles.addProcess({

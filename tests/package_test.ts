@@ -5,10 +5,11 @@
  * contacting the registry) succeeds.
  */
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { VERSION } from "../cli/main.ts";
 
 const repoRoot = new URL("../", import.meta.url);
-const repoPath = decodeURIComponent(repoRoot.pathname);
+const repoPath = fileURLToPath(repoRoot); // "C:\…\" on Windows, "/…/" elsewhere
 
 interface DenoJson {
   name: string;

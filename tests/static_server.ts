@@ -14,6 +14,8 @@
  * @module
  */
 
+import { fileURLToPath, pathToFileURL } from "node:url";
+
 /** A running server; `await using` (or {@linkcode StaticServer.close}) stops it. */
 export interface StaticServer extends AsyncDisposable {
   /** `http://127.0.0.1:<port>`, without a trailing slash. */
@@ -55,9 +57,10 @@ function contentType(path: string): string {
  */
 export async function serveDirectory(root: URL | string): Promise<StaticServer> {
   const rootUrl = typeof root === "string"
-    ? new URL(`file://${root.endsWith("/") ? root : `${root}/`}`)
+    ? pathToFileURL(/[\\/]$/.test(root) ? root : `${root}/`)
     : root;
-  const rootPath = decodeURIComponent(rootUrl.pathname);
+  // A path the OS understands ("C:\…\" on Windows), ending in a separator.
+  const rootPath = fileURLToPath(rootUrl);
   const requested: string[] = [];
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({

@@ -5,10 +5,11 @@
  * from the npm cache/registry, as they would for a user).
  */
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { serveDirectory } from "./static_server.ts";
 
 const repoRoot = new URL("../", import.meta.url);
-const repoPath = decodeURIComponent(repoRoot.pathname);
+const repoPath = fileURLToPath(repoRoot); // "C:\…\" on Windows, "/…/" elsewhere
 const buildDir = `${repoPath}tests/doubles/build/${
   Deno.build.os === "windows" ? "windows" : "linux"
 }`;
