@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import {
   CliError,
-  type CliIO,
   collect,
   confirm,
   describeFailure,
@@ -16,33 +15,7 @@ import {
 } from "./common.ts";
 import { main, VERSION } from "./main.ts";
 import { WindowsError } from "../errors.ts";
-
-interface Recording extends CliIO {
-  stdout: string;
-  stderr: string;
-  questions: string[];
-}
-
-function recordingIO(
-  options: { interactive?: boolean; color?: boolean; answers?: (string | null)[] } = {},
-): Recording {
-  const answers = [...(options.answers ?? [])];
-  const io: Recording = {
-    stdout: "",
-    stderr: "",
-    questions: [],
-    interactive: options.interactive ?? false,
-    color: options.color ?? false,
-    out: (text) => void (io.stdout += text),
-    err: (text) => void (io.stderr += text),
-    ask(question) {
-      io.questions.push(question);
-      return Promise.resolve(answers.length > 0 ? answers.shift()! : null);
-    },
-    cwd: () => "/",
-  };
-  return io;
-}
+import { recordingIO } from "./_testing.ts";
 
 Deno.test("parseDword accepts 0 and 2^32 - 1, trims spaces", () => {
   assert.equal(parseDword("0", "session id"), 0);

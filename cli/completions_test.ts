@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Command } from "./commander.ts";
-import { type CliIO, ExitCode } from "./common.ts";
+import { ExitCode } from "./common.ts";
 import {
   type CompletionCommand,
   completionScript,
@@ -11,7 +11,7 @@ import {
   SHELLS,
 } from "./completions.ts";
 import { buildProgram, main } from "./main.ts";
-import { type RecordingIO, recordingIO } from "./_testing.ts";
+import { recordingIO } from "./_testing.ts";
 
 /** A program shaped like the real one, with every feature the generators handle. */
 function demoProgram(): Command {

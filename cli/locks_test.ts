@@ -1,44 +1,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
-import type { CliIO } from "./common.ts";
 import { ExitCode } from "./common.ts";
 import { main } from "./main.ts";
 import { RestartManagerSession } from "../restart_manager.ts";
 import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
+import { recordingIO } from "./_testing.ts";
 
 useDoubles();
 
 const START = 133_500_000_000_000_000n;
-
-interface RecordingIO extends CliIO {
-  stdout: string;
-  stderr: string;
-  questions: string[];
-}
-
-function recordingIO(
-  options: { interactive?: boolean; color?: boolean; answers?: (string | null)[]; cwd?: string } =
-    {},
-): RecordingIO {
-  const answers = [...(options.answers ?? [])];
-  const io: RecordingIO = {
-    stdout: "",
-    stderr: "",
-    questions: [],
-    out: (text) => void (io.stdout += text),
-    err: (text) => void (io.stderr += text),
-    interactive: options.interactive ?? false,
-    color: options.color ?? false,
-    ask(question) {
-      io.questions.push(question);
-      return Promise.resolve(answers.shift() ?? null);
-    },
-    cwd: () => options.cwd ?? Deno.cwd(),
-  };
-  return io;
-}
 
 function addProcess(pid: number, extra: Record<string, unknown> = {}) {
   doubles.addProcess({

@@ -5,43 +5,17 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { main } from "./main.ts";
-import { type CliIO, ExitCode } from "./common.ts";
+import { ExitCode } from "./common.ts";
 import { assertNoLeaks, buildDir, ConnectState, doubles, useDoubles } from "../tests/doubles.ts";
 import { setDllDirectory } from "../ffi/load.ts";
 import { settleLateAnswers } from "../fanout.ts";
-
-interface Recording extends CliIO {
-  stdout: string;
-  stderr: string;
-  questions: string[];
-}
-
-function recordingIO(
-  options: { interactive?: boolean; color?: boolean; answers?: (string | null)[] } = {},
-): Recording {
-  const answers = [...(options.answers ?? [])];
-  const io: Recording = {
-    stdout: "",
-    stderr: "",
-    questions: [],
-    interactive: options.interactive ?? false,
-    color: options.color ?? false,
-    out: (text) => void (io.stdout += text),
-    err: (text) => void (io.stderr += text),
-    ask(question) {
-      io.questions.push(question);
-      return Promise.resolve(answers.length > 0 ? answers.shift()! : null);
-    },
-    cwd: () => "/",
-  };
-  return io;
-}
+import { type RecordingIO, recordingIO } from "./_testing.ts";
 
 /** Runs the CLI; returns the exit code and what it wrote. */
 async function run(
   args: string[],
   options: Parameters<typeof recordingIO>[0] & { signal?: AbortSignal } = {},
-): Promise<{ code: number; io: Recording }> {
+): Promise<{ code: number; io: RecordingIO }> {
   const io = recordingIO(options);
   const code = await main(args, io, { signal: options.signal });
   return { code, io };
