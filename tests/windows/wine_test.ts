@@ -13,6 +13,7 @@
  */
 
 import assert from "node:assert/strict";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import { kernel32, rstrtmgr, wtsapi32 } from "../../ffi/load.ts";
 import {
   RM_PROCESS_INFO,
@@ -22,6 +23,17 @@ import {
 } from "../../ffi/layouts.ts";
 import { decodeWide, encodeWide, readWide } from "../../ffi/utf16.ts";
 import { ERROR_CALL_NOT_IMPLEMENTED, WindowsError } from "../../errors.ts";
+import {
+  activeConsoleSessionId,
+  currentSessionId,
+  findLockingProcesses,
+  getSession,
+  listProcesses,
+  listSessions,
+  openServer,
+  RestartManagerSession,
+  type Session,
+} from "../../mod.ts";
 import { announceSkip, windowsSkipReason, wineSkipReason } from "./wine.ts";
 
 const onWindows = !announceSkip("tests/windows (any Windows)", windowsSkipReason());
@@ -378,5 +390,131 @@ Deno.test({
     } finally {
       setLastError.close();
     }
+  },
+});
+
+// ---- the typed library (mod.ts) against Wine's DLLs -------------------------------------------
+
+/** The one session Wine has, as the typed library decodes it. */
+function wineConsoleSession(): Session {
+  return {
+    server: "",
+    id: 1,
+    stationName: "Console",
+    state: "Active",
+    // Wine answers the Unix user and the host name, which it also puts in the environment.
+    user: Deno.env.get("USERNAME") ?? "",
+    domain: Deno.env.get("COMPUTERNAME") ?? "",
+    clientName: "",
+    clientAddress: null,
+    protocol: "console",
+    // Wine's WTSINFOW carries no times (all zero), and WTSSessionInfoEx is not answered.
+    connectTime: null,
+    disconnectTime: null,
+    lastInputTime: null,
+    logonTime: null,
+    idleMs: null,
+  };
+}
+
+Deno.test({
+  name: "wine, mod.ts: listSessions falls back from WTSEnumerateSessionsExW to one Console session",
+  ignore: !onWine,
+  async fn() {
+    // WTSEnumerateSessionsExW fails without setting the last error under Wine; the library
+    // clears it first, so the fallback to WTSEnumerateSessionsW is taken instead of a bogus error.
+    const sessions = await listSessions();
+    assert.deepEqual(sessions, [wineConsoleSession()]);
+    assert.notEqual(sessions[0]!.user, "");
+  },
+});
+
+Deno.test({
+  name: "wine, mod.ts: getSession(1) is the Console session",
+  ignore: !onWine,
+  async fn() {
+    assert.deepEqual(await getSession(1), wineConsoleSession());
+  },
+});
+
+Deno.test({
+  name: "wine, mod.ts: currentSessionId and activeConsoleSessionId are 1",
+  ignore: !onWine,
+  fn() {
+    assert.equal(currentSessionId(), 1);
+    assert.equal(activeConsoleSessionId(), 1);
+  },
+});
+
+Deno.test({
+  name: "wine, mod.ts: listProcesses has deno.exe with our pid in session 1, with a SID",
+  ignore: !onWine,
+  async fn() {
+    const processes = await listProcesses();
+    const ours = processes.find((process) => process.pid === Deno.pid);
+    assert.ok(ours, `pid ${Deno.pid} missing from ${JSON.stringify(processes)}`);
+    assert.equal(ours.server, "");
+    assert.equal(ours.name.toLowerCase(), "deno.exe");
+    assert.equal(ours.sessionId, 1);
+    assert.match(ours.userSid ?? "", /^S-1-5-21-/);
+    assert.ok(processes.every((process) => process.sessionId === 1));
+    assert.ok(processes.length > 1, `only ${processes.length} process listed`);
+  },
+});
+
+Deno.test({
+  name: "wine, mod.ts: openServer throws WindowsError 120 with its FormatMessageW text",
+  ignore: !onWine,
+  fn() {
+    const text = formatMessage(ERROR_CALL_NOT_IMPLEMENTED);
+    assert.notEqual(text, "");
+    let thrown: unknown;
+    try {
+      openServer("x").close();
+    } catch (error) {
+      thrown = error;
+    }
+    assert.ok(thrown instanceof WindowsError, String(thrown));
+    assert.equal(thrown.code, ERROR_CALL_NOT_IMPLEMENTED);
+    assert.equal(thrown.errorName, "ERROR_CALL_NOT_IMPLEMENTED");
+    // WTSOpenServerExW is tried first; its failure falls back to WTSOpenServerW, which is named.
+    assert.equal(thrown.functionName, "WTSOpenServerW");
+    assert.equal(thrown.systemMessage, text);
+    assert.equal(
+      thrown.message,
+      `WTSOpenServerW failed: ERROR_CALL_NOT_IMPLEMENTED (120): ${text}`,
+    );
+  },
+});
+
+Deno.test({
+  name: "wine, mod.ts: a RestartManagerSession starts, registers a file, lists nothing and ends",
+  ignore: !onWine,
+  fn() {
+    // Not called here: RestartManagerSession.join, cancel and filters() (RmJoinSession,
+    // RmCancelCurrentTask, RmGetFilterList are unimplemented in Wine and abort the process).
+    const rm = RestartManagerSession.start();
+    try {
+      assert.equal(rm.handle, 0xdead_beef);
+      assert.equal(rm.key, ""); // Wine never writes the session key
+      rm.registerFiles(["deno.json"], "Z:\\repo");
+      assert.deepEqual(rm.list(), { processes: [], rebootReasons: [], rebootReasonFlags: 0 });
+    } finally {
+      rm.end();
+    }
+    assert.equal(rm.ended, true);
+    rm.end(); // idempotent
+  },
+});
+
+Deno.test({
+  name: "wine, mod.ts: findLockingProcesses reports nothing holding a file",
+  ignore: !onWine,
+  async fn() {
+    const file = fromFileUrl(new URL("../../deno.json", import.meta.url));
+    const report = await findLockingProcesses([file]);
+    assert.deepEqual(report.processes, []);
+    assert.equal(report.fileCount, 1);
+    assert.deepEqual(report.rebootReasons, []);
   },
 });
