@@ -30,6 +30,8 @@ summarize() { # label log: Deno's "ok | N passed | M failed" as a plain line
 }
 
 status=0
+summaries=()
+lane_start=$SECONDS
 for part in "${parts[@]}"; do
   start=$SECONDS
   log="$WINE_STATE/test-$part.log"
@@ -53,8 +55,13 @@ for part in "${parts[@]}"; do
   esac
   result=${PIPESTATUS[0]}
   set -e
-  summarize "wine $part" "$log"
-  echo "wine $part: $((SECONDS - start)) s"
+  summaries+=("$(summarize "wine $part" "$log")")
+  echo "${summaries[-1]}"
+  echo "wine $part took $((SECONDS - start)) s"
   [ "$result" = 0 ] || status=$result
 done
+# The closing lines CI reads: one per part, together at the end.
+echo
+printf '%s\n' "${summaries[@]}"
+echo "wine lane took $((SECONDS - lane_start)) s (after the rootfs and deno.exe were ready)"
 exit "$status"
