@@ -106,6 +106,30 @@ Deno.test("listProcesses handles 10,000 processes with one block freed", async (
   assertNoLeaks();
 });
 
+Deno.test("listProcesses gives each process its own SID text when SIDs repeat", async () => {
+  useDoubles();
+  // Shared and distinct SIDs interleaved, of different lengths and authorities (the texts are
+  // cached by SID bytes within one listing).
+  const sids = [
+    "S-1-5-18",
+    "S-1-5-21-1-2-3-1001",
+    "S-1-5-18",
+    "S-1-5-21-1-2-3-1002",
+    "S-1-5-21-1-2-3-1001",
+    "S-1-16-12288",
+    "S-1-5-19",
+    "S-1-5-21-1-2-3-1002",
+  ];
+  sids.forEach((sid, i) => doubles.addProcess({ pid: 100 + i, sessionId: 1, name: `p${i}`, sid }));
+  doubles.addProcess({ pid: 200, sessionId: 1, name: "nosid.exe" });
+  const processes = await listProcesses();
+  assert.deepEqual(processes.slice(0, sids.length).map((p) => p.userSid), sids);
+  assert.equal(processes.find((p) => p.pid === 200)!.userSid, null);
+  // A second listing starts from an empty cache and agrees.
+  assert.deepEqual((await listProcesses()).map((p) => p.userSid), processes.map((p) => p.userSid));
+  assertNoLeaks();
+});
+
 Deno.test("terminateProcess ends a process with its exit code, or says why not", async () => {
   setUp();
   await terminateProcess(800, { exitCode: 3 });
