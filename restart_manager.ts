@@ -522,7 +522,8 @@ export class RestartManagerSession implements Disposable {
       "RmRegisterResources",
       rstrtmgr().RmRegisterResources(handle, full.length, files.array, 0, null, 0, null),
     );
-    // `files.keep` holds the strings the array points to; it must live until here.
+    // `files.array` is a view of the one buffer holding the strings it points to, so the
+    // argument itself keeps them alive; `files.keep` is touched after the call all the same.
     void files.keep;
   }
 

@@ -80,19 +80,47 @@ Deno.test("decodeWide() returns an empty string past the end of the buffer", () 
 });
 
 Deno.test("pointerArray() points each slot at its encoded string", () => {
-  const { array, keep } = pointerArray(["C:\\a.dll", "D:\\😀.txt"], "path");
-  assert.equal(array.byteLength, 16);
-  assert.equal(keep.length, 2);
-  const slots = new BigUint64Array(array.buffer);
-  for (let i = 0; i < keep.length; i++) {
-    assert.equal(slots[i], Deno.UnsafePointer.value(Deno.UnsafePointer.of(keep[i]!)));
+  const strings = ["C:\\a.dll", "D:\\😀.txt", "", "x\ud800y"];
+  const { array, keep } = pointerArray(strings, "path");
+  assert.equal(array.byteLength, 8 * strings.length);
+  // One buffer holds every string; the pointer table is a view of that same buffer, so the
+  // argument passed to the native call keeps the strings alive too.
+  assert.equal(keep.length, 1);
+  const [block] = keep;
+  assert.ok(block);
+  assert.equal(array.buffer, block.buffer);
+  const blockStart = Deno.UnsafePointer.value(Deno.UnsafePointer.of(block));
+  const blockEnd = blockStart + BigInt(block.byteLength);
+  const slots = new BigUint64Array(array.buffer, array.byteOffset, strings.length);
+  for (let i = 0; i < strings.length; i++) {
+    const expected = encodeWide(strings[i]!);
+    assert.ok(slots[i]! >= blockStart + BigInt(array.byteLength), `slot ${i} after the table`);
+    assert.ok(slots[i]! + BigInt(expected.byteLength) <= blockEnd, `slot ${i} inside the block`);
     const pointer = Deno.UnsafePointer.create(slots[i]!);
     assert.ok(pointer);
-    const copy = new Uint8Array(keep[i]!.byteLength);
+    const copy = new Uint8Array(expected.byteLength);
     Deno.UnsafePointerView.copyInto(pointer, copy);
-    assert.deepEqual(copy, keep[i]);
+    assert.deepEqual(copy, expected); // code units as given, lone surrogate included, then NUL
+    const inside: Uint8Array = block.subarray(Number(slots[i]! - blockStart));
+    assert.equal(decodeWide(inside), strings[i]!.replace("\ud800", "\ufffd"));
   }
-  assert.equal(decodeWide(keep[1]!), "D:\\😀.txt");
+  // Strings do not overlap: each starts after the previous one's NUL.
+  for (let i = 1; i < strings.length; i++) {
+    assert.ok(slots[i]! >= slots[i - 1]! + BigInt(encodeWide(strings[i - 1]!).byteLength));
+  }
+});
+
+Deno.test("pointerArray() packs a large batch into one buffer", () => {
+  const strings = Array.from({ length: 1000 }, (_, i) => `/srv/data/file${i}.bin`);
+  const { array, keep } = pointerArray(strings, "path");
+  assert.equal(keep.length, 1);
+  const slots = new BigUint64Array(array.buffer, array.byteOffset, strings.length);
+  for (const i of [0, 1, 499, 998, 999]) {
+    const expected = encodeWide(strings[i]!);
+    const copy = new Uint8Array(expected.byteLength);
+    Deno.UnsafePointerView.copyInto(Deno.UnsafePointer.create(slots[i]!)!, copy);
+    assert.deepEqual(copy, expected);
+  }
 });
 
 Deno.test("pointerArray() of nothing is empty", () => {
