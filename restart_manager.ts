@@ -33,18 +33,16 @@ import {
   ERROR_SUCCESS,
   WindowsError,
 } from "./errors.ts";
-import { dateToFileTime, fileTimeToDate } from "./ffi/filetime.ts";
-import { RM_PROCESS_INFO } from "./ffi/layouts.ts";
+import { dateToFileTime, readFileTime } from "./ffi/filetime.ts";
+import { RM_PROCESS_INFO, RM_UNIQUE_PROCESS, WCHAR_ARRAY_LENGTHS } from "./ffi/layouts.ts";
 import { kernel32, rstrtmgr } from "./ffi/load.ts";
 import {
   decodeFilterList,
-  decodeProcessInfo,
   encodeUniqueProcesses,
   type RmFilterRow,
   RmFilterTrigger,
-  type RmProcessInfoRow,
 } from "./ffi/rm_structs.ts";
-import { decodeWide, encodeWide, pointerArray } from "./ffi/utf16.ts";
+import { decodeWide, decodeWideUnits, encodeWide, pointerArray } from "./ffi/utf16.ts";
 
 /** `CCH_RM_SESSION_KEY`: a session key is a GUID written as 32 hexadecimal characters. */
 const SESSION_KEY_LENGTH = 32;
@@ -57,6 +55,9 @@ const RmShutdownOnlyRegistered = 0x10;
 const LIST_HEADROOM = 8;
 /** How many times {@linkcode RestartManagerSession.list} retries while the list keeps growing. */
 const LIST_ATTEMPTS = 8;
+/** `strAppName` and `strServiceShortName` lengths in code units, NUL included. */
+const RM_APP_NAME_UNITS = WCHAR_ARRAY_LENGTHS.RM_APP_NAME;
+const RM_SERVICE_NAME_UNITS = WCHAR_ARRAY_LENGTHS.RM_SERVICE_NAME;
 /** `RM_INVALID_TS_SESSION` (-1 as a DWORD). */
 const RM_INVALID_TS_SESSION = 0xffffffff;
 
@@ -314,20 +315,64 @@ function toFileTime(startTime: Date | bigint): bigint {
   return typeof startTime === "bigint" ? startTime : dateToFileTime(startTime);
 }
 
-function toRmProcess(record: RmProcessInfoRow): RmProcess {
-  return {
-    pid: record.processId,
-    startTime: fileTimeToDate(record.processStartTime),
-    startFileTime: record.processStartTime,
-    appName: record.appName,
-    serviceName: record.serviceShortName === "" ? null : record.serviceShortName,
-    type: appTypeName(record.applicationType),
-    typeCode: record.applicationType,
-    status: appStatusNames(record.appStatus),
-    statusFlags: record.appStatus,
-    sessionId: record.tsSessionId === RM_INVALID_TS_SESSION ? null : record.tsSessionId,
-    restartable: record.restartable,
-  };
+/** Milliseconds between 1601-01-01 and 1970-01-01 (FILETIME epoch to Unix epoch). */
+const FILETIME_EPOCH_TO_UNIX_MS = 11_644_473_600_000;
+/** 2^32 = 429,496 × 10,000 + 7,296: splits a FILETIME's high DWORD into whole milliseconds. */
+const HIGH_DWORD_MS = 429_496;
+const HIGH_DWORD_REST_TICKS = 7_296;
+
+/**
+ * The `Date` of the FILETIME whose DWORDs are `low` and `high`, exactly what `fileTimeToDate`
+ * gives for it (null for 0 and for the sign bit set), with plain numbers: every term stays far
+ * below 2^53, so the floor is exact, and no BigInt is divided per process.
+ */
+function fileTimeDwordsToDate(low: number, high: number): Date | null {
+  if ((low === 0 && high === 0) || high >= 0x8000_0000) return null;
+  const ms = high * HIGH_DWORD_MS + Math.floor((high * HIGH_DWORD_REST_TICKS + low) / 10_000);
+  return new Date(ms - FILETIME_EPOCH_TO_UNIX_MS);
+}
+
+/**
+ * Decodes the `RM_PROCESS_INFO[]` RmGetList filled straight into {@linkcode RmProcess} objects:
+ * the fields `decodeProcessInfo` (ffi/rm_structs.ts) reads, from ONE DataView and ONE
+ * Uint16Array over the buffer, without an intermediate row object per process and with the
+ * start time's Date computed from its two DWORDs.
+ */
+function decodeRmProcesses(buffer: Uint8Array, count: number): RmProcess[] {
+  if (count === 0) return [];
+  const { size, offsets } = RM_PROCESS_INFO;
+  const { dwProcessId, ProcessStartTime } = RM_UNIQUE_PROCESS.offsets;
+  const pid = offsets.Process + dwProcessId;
+  const start = offsets.Process + ProcessStartTime;
+  // listBuffer's scratch starts at byte 0 of its ArrayBuffer: every WCHAR array is 2-aligned.
+  const view = new DataView(buffer.buffer, buffer.byteOffset, count * size);
+  const units = new Uint16Array(buffer.buffer, buffer.byteOffset, (count * size) >>> 1);
+  const processes: RmProcess[] = new Array(count);
+  for (let i = 0, base = 0; i < count; i++, base += size) {
+    const typeCode = view.getUint32(base + offsets.ApplicationType, true);
+    const statusFlags = view.getUint32(base + offsets.AppStatus, true);
+    const session = view.getUint32(base + offsets.TSSessionId, true);
+    const service = (base + offsets.strServiceShortName) >>> 1;
+    processes[i] = {
+      pid: view.getUint32(base + pid, true),
+      startTime: fileTimeDwordsToDate(
+        view.getUint32(base + start, true),
+        view.getUint32(base + start + 4, true),
+      ),
+      startFileTime: readFileTime(view, base + start),
+      appName: decodeWideUnits(units, (base + offsets.strAppName) >>> 1, RM_APP_NAME_UNITS),
+      serviceName: units[service] === 0
+        ? null
+        : decodeWideUnits(units, service, RM_SERVICE_NAME_UNITS),
+      type: appTypeName(typeCode),
+      typeCode,
+      status: appStatusNames(statusFlags),
+      statusFlags,
+      sessionId: session === RM_INVALID_TS_SESSION ? null : session,
+      restartable: view.getInt32(base + offsets.bRestartable, true) !== 0,
+    };
+  }
+  return processes;
 }
 
 const FILTER_ACTIONS: Readonly<Record<RmFilterAction, number>> = { noRestart: 1, noShutdown: 2 };
@@ -622,7 +667,7 @@ export class RestartManagerSession implements Disposable {
 
   #decodeList(buffer: Uint8Array, count: number, reasonFlags: number): RmList {
     return {
-      processes: decodeProcessInfo(buffer, count).map(toRmProcess),
+      processes: decodeRmProcesses(buffer, count),
       rebootReasons: rebootReasonNames(reasonFlags),
       rebootReasonFlags: reasonFlags,
     };

@@ -228,6 +228,42 @@ rmTest("registerServices and list: service name, type, status, session, restarta
   assert.equal(rebootReasonFlags, 0);
 });
 
+rmTest("list: start times decode exactly like fileTimeToDate, names like decodeWide", () => {
+  // Rounding edges of the DWORD split (2^32 = 429,496 ms + 7,296 ticks), the Unix epoch, the
+  // largest valid FILETIME, the sign bit (null) and zero (null).
+  const times = [
+    0n,
+    1n,
+    9_999n,
+    10_000n,
+    2n ** 32n - 1n,
+    2n ** 32n,
+    2n ** 32n + 2_703n,
+    2n ** 32n + 2_704n,
+    116_444_736_000_000_000n,
+    116_444_736_000_000_000n - 1n,
+    START + 9_999n,
+    0x7fff_ffff_ffff_ffffn,
+    0x8000_0000_0000_0000n,
+    0xffff_ffff_ffff_ffffn,
+  ];
+  const names = ["Größe €", "a😀b", "漢字", "x".repeat(255)];
+  times.forEach((createTime, i) => {
+    addProcess(800 + i, { createTime, appName: names[i % names.length] });
+    rmDoubles.lock(`${ROOT}times.dll`, 800 + i);
+  });
+  using rm = RestartManagerSession.start();
+  rm.registerFiles([`${ROOT}times.dll`]);
+  const processes = rm.list().processes.sort((a, b) => a.pid - b.pid);
+  assert.equal(processes.length, times.length);
+  processes.forEach((process, i) => {
+    assert.equal(process.startFileTime, times[i], `pid ${process.pid}`);
+    assert.deepEqual(process.startTime, fileTimeToDate(times[i]!), `pid ${process.pid}`);
+    assert.equal(process.appName, names[i % names.length]);
+    assert.equal(process.serviceName, null);
+  });
+});
+
 rmTest("list: nothing registered is an empty list after one call", () => {
   using rm = RestartManagerSession.start();
   assert.deepEqual(rm.list(), { processes: [], rebootReasons: [], rebootReasonFlags: 0 });

@@ -15,7 +15,7 @@ import {
   WCHAR_ARRAY_LENGTHS,
 } from "./layouts.ts";
 import { readFileTime } from "./filetime.ts";
-import { decodeWide, readWide } from "./utf16.ts";
+import { decodeWide, decodeWideUnits, readWide } from "./utf16.ts";
 
 /** `RM_FILTER_TRIGGER`: what a filter applies to. */
 export const RmFilterTrigger = {
@@ -143,19 +143,29 @@ export function decodeProcessInfo(bytes: Uint8Array, count: number): RmProcessIn
       `${count} RM_PROCESS_INFO need ${count * size} bytes, got ${bytes.byteLength}`,
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, count * size);
+  if (count === 0) return [];
+  // ONE DataView and ONE Uint16Array over the whole array: no view per row or per string.
+  // RM_PROCESS_INFO is 668 bytes and its WCHAR arrays sit at even offsets, so every string is
+  // 2-aligned whenever the buffer is; a buffer at an odd address is copied once to align it.
+  const source = (bytes.byteOffset & 1) === 0 ? bytes : bytes.slice(0, count * size);
+  const view = new DataView(source.buffer, source.byteOffset, count * size);
+  const units = new Uint16Array(source.buffer, source.byteOffset, (count * size) >>> 1);
+  const { Process, strAppName, strServiceShortName } = offsets;
+  const { RM_APP_NAME, RM_SERVICE_NAME } = WCHAR_ARRAY_LENGTHS;
   const rows: RmProcessInfoRow[] = new Array(count);
   for (let i = 0, base = 0; i < count; i++, base += size) {
-    const process = uniqueProcessAt(view, base + offsets.Process);
+    const service = (base + strServiceShortName) >>> 1;
     rows[i] = {
-      processId: process.pid,
-      processStartTime: process.startTime,
-      appName: decodeWide(bytes, base + offsets.strAppName, WCHAR_ARRAY_LENGTHS.RM_APP_NAME),
-      serviceShortName: decodeWide(
-        bytes,
-        base + offsets.strServiceShortName,
-        WCHAR_ARRAY_LENGTHS.RM_SERVICE_NAME,
+      processId: view.getUint32(base + Process + RM_UNIQUE_PROCESS.offsets.dwProcessId, true),
+      processStartTime: readFileTime(
+        view,
+        base + Process + RM_UNIQUE_PROCESS.offsets.ProcessStartTime,
       ),
+      appName: decodeWideUnits(units, (base + strAppName) >>> 1, RM_APP_NAME),
+      // Most processes are not services: skip the call for an empty name.
+      serviceShortName: units[service] === 0
+        ? ""
+        : decodeWideUnits(units, service, RM_SERVICE_NAME),
       applicationType: view.getUint32(base + offsets.ApplicationType, true),
       appStatus: view.getUint32(base + offsets.AppStatus, true),
       tsSessionId: view.getUint32(base + offsets.TSSessionId, true),

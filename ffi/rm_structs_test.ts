@@ -83,6 +83,25 @@ Deno.test("decodeProcessInfo() decodes RmGetList entries", () => {
   assert.throws(() => decodeProcessInfo(bytes, 4), RangeError);
 });
 
+Deno.test("decodeProcessInfo() decodes a buffer at an odd address, and lone surrogates", () => {
+  const { size, offsets } = RM_PROCESS_INFO;
+  const aligned = new Uint8Array(2 * size);
+  const view = new DataView(aligned.buffer);
+  view.setUint32(offsets.Process, 7, true);
+  aligned.set(encodeWide("Größe 😀"), offsets.strAppName);
+  aligned.set(encodeWide("svc\udc00"), offsets.strServiceShortName);
+  view.setUint32(size + offsets.Process, 8, true);
+  aligned.set(encodeWide("x".repeat(200)), size + offsets.strAppName);
+  const expected = decodeProcessInfo(aligned, 2);
+  assert.equal(expected[0]!.appName, "Größe 😀");
+  assert.equal(expected[0]!.serviceShortName, "svc\ufffd");
+  assert.equal(expected[1]!.appName, "x".repeat(200));
+  assert.equal(expected[1]!.serviceShortName, "");
+  const backing = new Uint8Array(2 * size + 1);
+  backing.set(aligned, 1);
+  assert.deepEqual(decodeProcessInfo(backing.subarray(1), 2), expected);
+});
+
 /** Packs filter records the way RmGetFilterList does: each string right after its record. */
 function packFilters(
   buffer: Uint8Array,

@@ -6,9 +6,15 @@
  * as they are: surrogate pairs pass through intact, and so does a lone surrogate (Windows
  * accepts unpaired surrogates, for example in file names, and we must be able to name them).
  *
- * Decoding uses `TextDecoder("utf-16le")` in its default, non-fatal mode: a lone surrogate
- * coming from Windows decodes to U+FFFD REPLACEMENT CHARACTER instead of throwing, so one odd
- * process name never breaks a whole listing.
+ * Decoding replaces a lone surrogate coming from Windows with U+FFFD REPLACEMENT CHARACTER
+ * instead of throwing, so one odd process name never breaks a whole listing. That is what
+ * `TextDecoder("utf-16le")` does in its default, non-fatal mode, and every decoder here gives
+ * exactly that result whichever way it builds the string: short strings (most names Windows
+ * returns) are built with `String.fromCharCode` from the code units of a `Uint16Array` view,
+ * several times faster than a `TextDecoder` call, and then made well-formed
+ * (`String.prototype.toWellFormed`, the same replacement) only when a unit in the surrogate
+ * range was seen; long strings go through the shared `TextDecoder`, faster from a few hundred
+ * code units on (see {@linkcode SHORT_STRING_UNITS}).
  *
  * @module
  */
@@ -18,8 +24,57 @@ import { kernel32 } from "./load.ts";
 /** Shared decoder: non-fatal, so lone surrogates become U+FFFD rather than an exception. */
 const decoder = new TextDecoder("utf-16le");
 
-/** Scratch space {@linkcode readWide} copies into; grows to the longest string seen. */
-let scratch = new Uint8Array(512);
+/**
+ * Strings up to this many code units are built with `String.fromCharCode`, longer ones with
+ * `TextDecoder`. Measured on Deno 2.9 (V8), per string: `fromCharCode.apply` over a plain array
+ * of the code units costs ~50 ns for 13 units and ~700 ns for 256, `TextDecoder.decode` ~300 ns
+ * and ~1.2 µs; from about 300 units on the decoder is faster. Both give the same text.
+ *
+ * @example
+ * ```ts
+ * import { decodeWideUnits, SHORT_STRING_UNITS } from "./utf16.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const long = new Uint16Array(SHORT_STRING_UNITS + 1).fill(0x61); // decoded by TextDecoder
+ * assert.equal(decodeWideUnits(long), "a".repeat(SHORT_STRING_UNITS + 1));
+ * ```
+ */
+export const SHORT_STRING_UNITS = 256;
+
+/**
+ * One plain array per string length, reused: `fromCharCode.apply` reads a plain array of small
+ * integers about twice as fast as a `Uint16Array` (and a fresh `subarray` per string would be
+ * one more allocation). Filled in lazily: only lengths that occur cost memory.
+ */
+const charCodesByLength: number[][] = new Array(SHORT_STRING_UNITS + 1);
+
+/** Scratch space {@linkcode readWide} copies long strings into; grows to the longest seen. */
+let scratch = new Uint8Array(1024);
+
+/** Scratch space {@linkcode readWide} copies short strings into (any string ≤ the cut-off). */
+const shortScratch = new ArrayBuffer(SHORT_STRING_UNITS * 2);
+/** Views of `shortScratch` by length in units, made once each: no allocation per string. */
+const shortBytes: Uint8Array<ArrayBuffer>[] = [];
+const shortUnits: Uint16Array<ArrayBuffer>[] = [];
+
+/** Scratch space {@linkcode decodeWide} copies a string at an odd address into, to align it. */
+let alignScratch = new Uint16Array(256);
+
+/**
+ * The string of `units[start..end)`, lone surrogates replaced by U+FFFD. `seen` is every unit
+ * OR-ed together (any over-approximation works): below 0xD800 no unit can be a surrogate, and
+ * the well-formedness check is skipped.
+ */
+function unitsToString(units: Uint16Array, start: number, end: number, seen: number): string {
+  const length = end - start;
+  if (length <= 0) return "";
+  if (length > SHORT_STRING_UNITS) return decoder.decode(units.subarray(start, end));
+  let codes = charCodesByLength[length];
+  if (codes === undefined) codes = charCodesByLength[length] = new Array<number>(length).fill(0);
+  for (let k = 0; k < length; k++) codes[k] = units[start + k]!;
+  const text = String.fromCharCode.apply(null, codes);
+  return seen < 0xd800 || text.isWellFormed() ? text : text.toWellFormed();
+}
 
 /**
  * Encodes `text` as UTF-16LE followed by a NUL code unit, ready to pass as an `LPCWSTR`.
@@ -79,14 +134,59 @@ export function encodeWide(text: string, what = "string"): Uint8Array<ArrayBuffe
  */
 export function decodeWide(bytes: Uint8Array, byteOffset = 0, maxUnits?: number): string {
   const available = Math.max(0, Math.floor((bytes.byteLength - byteOffset) / 2));
-  const limit = maxUnits === undefined ? available : Math.min(maxUnits, available);
+  const limit = maxUnits === undefined ? available : Math.max(0, Math.min(maxUnits, available));
+  if (limit === 0) return "";
+  const address = bytes.byteOffset + byteOffset;
+  if ((address & 1) === 0) {
+    return decodeWideUnits(new Uint16Array(bytes.buffer, address, limit), 0, limit);
+  }
+  // A string at an odd address (a Uint8Array may start anywhere): copy its bytes, up to the
+  // first NUL pair, into aligned scratch space first.
   let end = byteOffset;
   const stop = byteOffset + limit * 2;
-  // Byte pairs rather than a Uint16Array view: struct fields need not be 2-aligned in the
-  // underlying ArrayBuffer (the caller's Uint8Array can start anywhere).
   while (end < stop && (bytes[end]! | bytes[end + 1]!) !== 0) end += 2;
-  if (end === byteOffset) return "";
-  return decoder.decode(bytes.subarray(byteOffset, end));
+  const length = (end - byteOffset) / 2;
+  if (alignScratch.length < length) alignScratch = new Uint16Array(length);
+  const target = new Uint8Array(alignScratch.buffer, 0, length * 2);
+  target.set(bytes.subarray(byteOffset, end));
+  return unitsToString(alignScratch, 0, length, 0xffff);
+}
+
+/**
+ * Decodes a NUL-terminated UTF-16 string from a `Uint16Array` view, starting at unit index
+ * `start`: up to the first NUL, `maxUnits` units, or the end of `units`, whichever comes first.
+ *
+ * This is {@linkcode decodeWide} for decoders that make ONE `Uint16Array` over a whole array of
+ * structs and read every fixed `WCHAR[n]` field from it (no view per field or per row).
+ *
+ * @example Two fixed arrays in one view
+ * ```ts
+ * import { decodeWideUnits, encodeWide } from "./utf16.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const units = new Uint16Array(2 * 16);
+ * units.set(new Uint16Array(encodeWide("Notepad").buffer), 0);
+ * units.set(new Uint16Array(encodeWide("Spooler").buffer), 16);
+ * assert.equal(decodeWideUnits(units, 0, 16), "Notepad");
+ * assert.equal(decodeWideUnits(units, 16, 3), "Spo");
+ * ```
+ *
+ * @param units The view (typically over a whole struct array).
+ * @param start Where the string starts, in code units.
+ * @param maxUnits The array's length in code units; omit to read until a NUL or the end.
+ * @returns The decoded string, without the NUL; lone surrogates become U+FFFD.
+ */
+export function decodeWideUnits(units: Uint16Array, start = 0, maxUnits?: number): string {
+  const stop = maxUnits === undefined ? units.length : Math.min(units.length, start + maxUnits);
+  let end = start;
+  let seen = 0;
+  while (end < stop) {
+    const unit = units[end]!;
+    if (unit === 0) break;
+    seen |= unit;
+    end++;
+  }
+  return unitsToString(units, start, end, seen);
 }
 
 /**
@@ -94,8 +194,9 @@ export function decodeWide(bytes: Uint8Array, byteOffset = 0, maxUnits?: number)
  * from `WTSEnumerateProcessesW`. Returns `""` for a null pointer.
  *
  * Measures the string with kernel32's `lstrlenW`, then copies it with one
- * `UnsafePointerView.copyInto` into a reused scratch buffer: two native calls per string
- * whatever its length, instead of one per code unit.
+ * `UnsafePointerView.copyInto` into reused scratch space: two native calls per string whatever
+ * its length, instead of one per code unit, and for a short string no allocation but the
+ * string itself (a view per length is made once and reused).
  *
  * @example Reading a string a WTS call returned
  * ```ts ignore
@@ -110,9 +211,20 @@ export function decodeWide(bytes: Uint8Array, byteOffset = 0, maxUnits?: number)
  */
 export function readWide(pointer: Deno.PointerValue): string {
   if (pointer === null) return "";
-  const units = kernel32().lstrlenW(pointer);
-  if (units <= 0) return "";
-  const byteLength = units * 2;
+  const length = kernel32().lstrlenW(pointer);
+  if (length <= 0) return "";
+  if (length <= SHORT_STRING_UNITS) {
+    let bytes = shortBytes[length];
+    let units = shortUnits[length];
+    if (bytes === undefined || units === undefined) {
+      bytes = shortBytes[length] = new Uint8Array(shortScratch, 0, length * 2);
+      units = shortUnits[length] = new Uint16Array(shortScratch, 0, length);
+    }
+    Deno.UnsafePointerView.copyInto(pointer, bytes);
+    // No scan for surrogates: the native well-formedness check is cheaper than a JS loop.
+    return unitsToString(units, 0, length, 0xffff);
+  }
+  const byteLength = length * 2;
   if (scratch.byteLength < byteLength) {
     scratch = new Uint8Array(Math.max(byteLength, scratch.byteLength * 2));
   }

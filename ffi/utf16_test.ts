@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { decodeWide, encodeWide, pointerArray } from "./utf16.ts";
+import {
+  decodeWide,
+  decodeWideUnits,
+  encodeWide,
+  pointerArray,
+  SHORT_STRING_UNITS,
+} from "./utf16.ts";
 
 function units(bytes: Uint8Array): number[] {
   return Array.from(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2));
@@ -72,6 +78,62 @@ Deno.test("decodeWide() replaces a lone surrogate with U+FFFD instead of throwin
   assert.equal(decodeWide(lone), "a\ufffdb");
   const high = new Uint8Array(new Uint16Array([0xd83d, 0]).buffer);
   assert.equal(decodeWide(high), "\ufffd");
+});
+
+Deno.test("decodeWide() gives the same text below, at and above the short-string cut-off", () => {
+  const decoder = new TextDecoder("utf-16le");
+  for (const length of [1, 2, 13, SHORT_STRING_UNITS - 1, SHORT_STRING_UNITS, 257, 300, 5000]) {
+    for (const fill of ["a", "é", "漢", "😀", "\ud800", "\udc00"]) {
+      const units = new Uint16Array(length + 1);
+      for (let i = 0; i < length; i++) units[i] = fill.charCodeAt(i % fill.length);
+      // Expected: what the non-fatal TextDecoder makes of the same units.
+      const expected = decoder.decode(units.subarray(0, length));
+      const bytes = new Uint8Array(units.buffer);
+      assert.equal(decodeWide(bytes), expected, `${length} × ${JSON.stringify(fill)}`);
+      assert.equal(decodeWideUnits(units), expected, `${length} × ${JSON.stringify(fill)} (units)`);
+      const odd = new Uint8Array(bytes.byteLength + 1);
+      odd.set(bytes, 1);
+      assert.equal(
+        decodeWide(odd, 1),
+        expected,
+        `${length} × ${JSON.stringify(fill)} (odd offset)`,
+      );
+    }
+  }
+});
+
+Deno.test("decodeWide() replaces lone surrogates the way TextDecoder does, pairs intact", () => {
+  const decoder = new TextDecoder("utf-16le");
+  const cases = [
+    [0x61, 0xd800], // high at the end
+    [0xdc00, 0x61], // low first
+    [0xdc00, 0xd800], // reversed pair
+    [0xd800, 0xd800, 0xdc00], // high, then a valid pair
+    [0xd83d, 0xde00, 0xd83d], // pair, then a high cut off by maxUnits below
+    [0xfffd, 0xffff, 0xd7ff, 0xe000], // neighbours of the surrogate range
+  ];
+  for (const codes of cases) {
+    const units = new Uint16Array([...codes, 0]);
+    const expected = decoder.decode(new Uint16Array(codes));
+    assert.equal(decodeWideUnits(units), expected, codes.join(","));
+    assert.equal(decodeWide(new Uint8Array(units.buffer)), expected, codes.join(","));
+  }
+  const pair = new Uint16Array([0xd83d, 0xde00, 0]);
+  assert.equal(decodeWideUnits(pair, 0, 1), "\ufffd"); // the array ends inside the pair
+});
+
+Deno.test("decodeWideUnits() reads fixed arrays from one view", () => {
+  const units = new Uint16Array(40);
+  units.set(new Uint16Array(encodeWide("Notepad").buffer), 0);
+  units.set(new Uint16Array(encodeWide("Spooler").buffer), 16);
+  units.fill(0x4e, 32, 40); // a full array with no NUL
+  assert.equal(decodeWideUnits(units, 0, 16), "Notepad");
+  assert.equal(decodeWideUnits(units, 16, 16), "Spooler");
+  assert.equal(decodeWideUnits(units, 16, 3), "Spo");
+  assert.equal(decodeWideUnits(units, 32, 8), "NNNNNNNN");
+  assert.equal(decodeWideUnits(units, 32), "NNNNNNNN"); // stops at the end of the view
+  assert.equal(decodeWideUnits(units, 40), "");
+  assert.equal(decodeWideUnits(units, 8, 0), "");
 });
 
 Deno.test("decodeWide() returns an empty string past the end of the buffer", () => {

@@ -11,7 +11,7 @@ import {
   WTSINFOW,
 } from "./layouts.ts";
 import { useDoubles } from "../tests/doubles.ts";
-import { encodeWide, readWide } from "./utf16.ts";
+import { encodeWide, readWide, SHORT_STRING_UNITS } from "./utf16.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -103,6 +103,23 @@ Deno.test("readWide() reads strings through lstrlenW, surrogate pairs included",
 Deno.test("readWide() decodes a lone surrogate as U+FFFD", () => {
   const lone = new Uint16Array([0x41, 0xd800, 0x42, 0]);
   assert.equal(readWide(pointerTo(new Uint8Array(lone.buffer))), "A\ufffdB");
+});
+
+Deno.test("readWide() gives the same text below, at and above the short-string cut-off", () => {
+  const decoder = new TextDecoder("utf-16le");
+  for (const length of [1, 12, SHORT_STRING_UNITS - 1, SHORT_STRING_UNITS, 257, 4096]) {
+    for (const fill of ["a", "漢", "😀", "\udc00"]) {
+      const units = new Uint16Array(length + 1);
+      for (let i = 0; i < length; i++) units[i] = fill.charCodeAt(i % fill.length);
+      const expected = decoder.decode(units.subarray(0, length));
+      const text = readWide(pointerTo(new Uint8Array(units.buffer)));
+      assert.equal(text, expected, `${length} × ${JSON.stringify(fill)}`);
+    }
+  }
+  // Reused scratch space: a shorter string after a longer one keeps nothing of it.
+  assert.equal(readWide(pointerTo(encodeWide("abcdef"))), "abcdef");
+  assert.equal(readWide(pointerTo(encodeWide("xy"))), "xy");
+  assert.equal(readWide(pointerTo(encodeWide("abcdef"))), "abcdef");
 });
 
 Deno.test("decodeSessionInfoW() decodes every row of one block", () => {
