@@ -3,7 +3,8 @@
  *
  * Arrays (`WTSEnumerate*`) are decoded from ONE `UnsafePointerView.getArrayBuffer` over the
  * whole block plus a `DataView`, never one native view per row or field; the strings they point
- * to are read with {@linkcode readWide} (`lstrlenW` + one `copyInto` each). The caller frees the
+ * to are read a column at a time with `readWideColumn` (one copy of the packed string area
+ * when Windows packed the strings after the array, as it does; else one `readWide` each). The caller frees the
  * block (`WTSFreeMemory`/`WTSFreeMemoryExW`) after decoding: nothing returned here refers to it.
  *
  * Fixed-size structs (`WTSQuerySessionInformationW` classes) are decoded from bytes the caller
@@ -25,7 +26,7 @@ import {
 } from "./layouts.ts";
 import { fileTimeToDate, readFileTime } from "./filetime.ts";
 import { readSid } from "./sid.ts";
-import { decodeWide, readWideAt } from "./utf16.ts";
+import { decodeWide, readWideColumn } from "./utf16.ts";
 
 /** `AF_UNSPEC`: no address. */
 export const AF_UNSPEC = 0;
@@ -212,11 +213,12 @@ export function decodeSessionInfoW(block: Deno.PointerObject, count: number): Se
   if (count === 0) return [];
   const { size, offsets } = WTS_SESSION_INFOW;
   const view = arrayView(block, count, size);
+  const names = readWideColumn(view, offsets.pWinStationName, size, count);
   const rows: SessionInfoRow[] = new Array(count);
   for (let i = 0, base = 0; i < count; i++, base += size) {
     rows[i] = {
       sessionId: view.getUint32(base + offsets.SessionId, true),
-      winStationName: readWideAt(view, base + offsets.pWinStationName),
+      winStationName: names[i]!,
       state: view.getUint32(base + offsets.State, true),
     };
   }
@@ -242,17 +244,23 @@ export function decodeSessionInfo1W(block: Deno.PointerObject, count: number): S
   if (count === 0) return [];
   const { size, offsets } = WTS_SESSION_INFO_1W;
   const view = arrayView(block, count, size);
+  const column = (offset: number) => readWideColumn(view, offset, size, count);
+  const sessionNames = column(offsets.pSessionName);
+  const hostNames = column(offsets.pHostName);
+  const userNames = column(offsets.pUserName);
+  const domainNames = column(offsets.pDomainName);
+  const farmNames = column(offsets.pFarmName);
   const rows: SessionInfo1Row[] = new Array(count);
   for (let i = 0, base = 0; i < count; i++, base += size) {
     rows[i] = {
       execEnvId: view.getUint32(base + offsets.ExecEnvId, true),
       state: view.getUint32(base + offsets.State, true),
       sessionId: view.getUint32(base + offsets.SessionId, true),
-      sessionName: readWideAt(view, base + offsets.pSessionName),
-      hostName: readWideAt(view, base + offsets.pHostName),
-      userName: readWideAt(view, base + offsets.pUserName),
-      domainName: readWideAt(view, base + offsets.pDomainName),
-      farmName: readWideAt(view, base + offsets.pFarmName),
+      sessionName: sessionNames[i]!,
+      hostName: hostNames[i]!,
+      userName: userNames[i]!,
+      domainName: domainNames[i]!,
+      farmName: farmNames[i]!,
     };
   }
   return rows;
@@ -283,12 +291,13 @@ export function decodeProcessInfoW(block: Deno.PointerObject, count: number): Pr
   if (count === 0) return [];
   const { size, offsets } = WTS_PROCESS_INFOW;
   const view = arrayView(block, count, size);
+  const names = readWideColumn(view, offsets.pProcessName, size, count);
   const rows: ProcessInfoRow[] = new Array(count);
   for (let i = 0, base = 0; i < count; i++, base += size) {
     rows[i] = {
       sessionId: view.getUint32(base + offsets.SessionId, true),
       processId: view.getUint32(base + offsets.ProcessId, true),
-      processName: readWideAt(view, base + offsets.pProcessName),
+      processName: names[i]!,
       userSid: sidAt(view, base + offsets.pUserSid),
     };
   }
@@ -317,12 +326,13 @@ export function decodeProcessInfoExW(
   if (count === 0) return [];
   const { size, offsets } = WTS_PROCESS_INFO_EXW;
   const view = arrayView(block, count, size);
+  const names = readWideColumn(view, offsets.pProcessName, size, count);
   const rows: ProcessInfoExRow[] = new Array(count);
   for (let i = 0, base = 0; i < count; i++, base += size) {
     rows[i] = {
       sessionId: view.getUint32(base + offsets.SessionId, true),
       processId: view.getUint32(base + offsets.ProcessId, true),
-      processName: readWideAt(view, base + offsets.pProcessName),
+      processName: names[i]!,
       userSid: sidAt(view, base + offsets.pUserSid),
       numberOfThreads: view.getUint32(base + offsets.NumberOfThreads, true),
       handleCount: view.getUint32(base + offsets.HandleCount, true),
@@ -356,11 +366,9 @@ export function decodeServerInfoW(block: Deno.PointerObject, count: number): Ser
   if (count === 0) return [];
   const { size, offsets } = WTS_SERVER_INFOW;
   const view = arrayView(block, count, size);
-  const rows: ServerInfoRow[] = new Array(count);
-  for (let i = 0, base = 0; i < count; i++, base += size) {
-    rows[i] = { serverName: readWideAt(view, base + offsets.pServerName) };
-  }
-  return rows;
+  return readWideColumn(view, offsets.pServerName, size, count).map((serverName) => ({
+    serverName,
+  }));
 }
 
 /**

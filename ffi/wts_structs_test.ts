@@ -11,7 +11,7 @@ import {
   WTSINFOW,
 } from "./layouts.ts";
 import { useDoubles } from "../tests/doubles.ts";
-import { encodeWide, readWide, SHORT_STRING_UNITS } from "./utf16.ts";
+import { encodeWide, readWide, readWideColumn, SHORT_STRING_UNITS } from "./utf16.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -120,6 +120,41 @@ Deno.test("readWide() gives the same text below, at and above the short-string c
   assert.equal(readWide(pointerTo(encodeWide("abcdef"))), "abcdef");
   assert.equal(readWide(pointerTo(encodeWide("xy"))), "xy");
   assert.equal(readWide(pointerTo(encodeWide("abcdef"))), "abcdef");
+});
+
+/** A column of `texts` (null: a NULL pointer) with the strings placed at `at(i)` in a heap. */
+function column(texts: (string | null)[], at: (i: number) => number, heapBytes = 65536) {
+  const table = new DataView(new ArrayBuffer(texts.length * 16));
+  const heap = new Uint8Array(heapBytes);
+  const base = Deno.UnsafePointer.value(pointerTo(heap));
+  texts.forEach((text, i) => {
+    if (text === null) return;
+    heap.set(encodeWide(text), at(i));
+    table.setBigUint64(i * 16 + 8, base + BigInt(at(i)), true);
+  });
+  return readWideColumn(table, 8, 16, texts.length);
+}
+
+Deno.test("readWideColumn() gives the same strings whatever the layout", () => {
+  const texts = ["Console", null, "RDP-Tcp#1", "", "naïve 😀", null, "x".repeat(300), "A\ud800B"];
+  const expected = texts.map((text) => text === null ? "" : text.replace("\ud800", "\ufffd"));
+  // Packed back to back (the fast path: one copy), with 8-byte alignment between strings.
+  let next = 0;
+  const packed: number[] = texts.map((text) => {
+    const at = next;
+    next += (((text?.length ?? 0) + 1) * 2 + 7) & ~7;
+    return at;
+  });
+  assert.deepEqual(column(texts, (i) => packed[i]!), expected);
+  // Descending addresses, gaps over a page, and an odd distance: one read per string instead.
+  assert.deepEqual(column(texts, (i) => (texts.length - i) * 1024), expected);
+  assert.deepEqual(column(texts, (i) => i * 5000), expected);
+  assert.deepEqual(column(texts, (i) => packed[i]! + (i === 4 ? 1 : 0)), expected);
+  // Every row pointing at one string, all NULL, a single row, no rows.
+  assert.deepEqual(column(["same", "same"], () => 64), ["same", "same"]);
+  assert.deepEqual(column([null, null], () => 0), ["", ""]);
+  assert.deepEqual(column(["one"], () => 0), ["one"]);
+  assert.deepEqual(column([], () => 0), []);
 });
 
 Deno.test("decodeSessionInfoW() decodes every row of one block", () => {
