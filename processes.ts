@@ -19,7 +19,7 @@ import { wtsapi32 } from "./ffi/load.ts";
 import { durationFrom100ns } from "./ffi/filetime.ts";
 import { WTS_PROCESS_INFO_EXW } from "./ffi/layouts.ts";
 import { readSid, SID_MAX_SUB_AUTHORITIES, sidToString } from "./ffi/sid.ts";
-import { readWideAt } from "./ffi/utf16.ts";
+import { readWideColumn } from "./ffi/utf16.ts";
 import { decodeProcessInfoW } from "./ffi/wts_structs.ts";
 import {
   type CallContext,
@@ -139,13 +139,15 @@ function processesFromBlockEx(
   const { size, offsets } = WTS_PROCESS_INFO_EXW;
   const view = new DataView(Deno.UnsafePointerView.getArrayBuffer(block, count * size));
   const sids = new SidTexts();
+  // The names sit packed after the array on Windows and in the doubles: one copy for all of them.
+  const names = readWideColumn(view, offsets.pProcessName, size, count);
   const result: ProcessInfo[] = new Array(count);
   for (let i = 0, base = 0; i < count; i++, base += size) {
     const sidAddress = view.getBigUint64(base + offsets.pUserSid, true);
     result[i] = {
       server,
       pid: view.getUint32(base + offsets.ProcessId, true),
-      name: readWideAt(view, base + offsets.pProcessName),
+      name: names[i]!,
       sessionId: view.getUint32(base + offsets.SessionId, true),
       userSid: sidAddress === 0n ? null : sids.read(sidAddress),
       threads: view.getUint32(base + offsets.NumberOfThreads, true),
