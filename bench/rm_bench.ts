@@ -5,6 +5,8 @@
  * - `locks, 10,000 files`: {@linkcode findLockingProcesses} on a folder of 10,000 real files
  *   (one session, files registered in batches of 1,000) against the naive alternative that
  *   opens one session per file (start, register, list, end). Both walk the same folder.
+ * - `registration strategy, 10,000 walked files`: the same two strategies on the same list of
+ *   full paths, walked once before timing, so only the registration strategy differs.
  * - `RmGetList + decode, 1,000 processes`: `RestartManagerSession.list()` against the C
  *   baseline `bench/c/rm_baseline.c` making the same calls and decoding the same fields.
  * - `decode only, 1,000 RM_PROCESS_INFO`: the TypeScript decode (`decodeProcessInfo` and the
@@ -89,6 +91,42 @@ Deno.bench({
       using rm = RestartManagerSession.start();
       rm.registerFiles([file]);
       for (const p of rm.list().processes) seen.set(`${p.pid}:${p.startFileTime}`, p);
+    }
+    if (seen.size !== 10) throw new Error("expected 10 processes");
+  },
+});
+
+// ---- the registration strategy alone, on the same walked list -----------------------------------
+// The group above pays the folder walk and path checks on both sides; this one starts from the
+// same 10,000 full paths, so it measures only one session with batches against a session per file.
+const walked = await lockTargets([folder], { recursive: true });
+
+Deno.bench({
+  name: "one session, registered in batches of 1,000, one RmGetList",
+  group: "registration strategy, 10,000 walked files",
+  baseline: true,
+  n: 50,
+  warmup: 5,
+  fn() {
+    using rm = RestartManagerSession.start();
+    for (let start = 0; start < walked.length; start += 1000) {
+      rm.registerFiles(walked.slice(start, start + 1000));
+    }
+    if (rm.list().processes.length !== 10) throw new Error("expected 10 processes");
+  },
+});
+
+Deno.bench({
+  name: "one session per file (start, register, RmGetList, end)",
+  group: "registration strategy, 10,000 walked files",
+  n: 5,
+  warmup: 1,
+  fn() {
+    const seen = new Set<string>();
+    for (const file of walked) {
+      using rm = RestartManagerSession.start();
+      rm.registerFiles([file]);
+      for (const p of rm.list().processes) seen.add(`${p.pid}:${p.startFileTime}`);
     }
     if (seen.size !== 10) throw new Error("expected 10 processes");
   },
