@@ -17,10 +17,7 @@
 import { clearLastError, WindowsError } from "./errors.ts";
 import { wtsapi32 } from "./ffi/load.ts";
 import { durationFrom100ns } from "./ffi/filetime.ts";
-import { WTS_PROCESS_INFO_EXW } from "./ffi/layouts.ts";
-import { readSid, SID_MAX_SUB_AUTHORITIES, sidToString } from "./ffi/sid.ts";
-import { readWideColumn } from "./ffi/utf16.ts";
-import { decodeProcessInfoW } from "./ffi/wts_structs.ts";
+import { decodeProcessInfoExW, decodeProcessInfoW } from "./ffi/wts_structs.ts";
 import {
   type CallContext,
   callIdempotent,
@@ -78,91 +75,6 @@ export interface TerminateProcessOptions extends ServerOption {
   exitCode?: number;
 }
 
-/** Bytes of a SID before its sub-authorities (revision, count, 6-byte authority). */
-const SID_HEADER_SIZE = 8;
-
-/**
- * SID text by SID bytes, for one listing. A server's processes run under a handful of accounts
- * (SYSTEM, LOCAL SERVICE, NETWORK SERVICE, the logged-on users), but WTSEnumerateProcessesExW
- * gives every process its own copy of the SID, so the pointers differ while the bytes repeat.
- * Building the text costs about 1 µs per SID; copying the bytes out (two `copyInto`) and using
- * them as a map key costs a fraction of that, so each distinct SID is formatted once.
- */
-class SidTexts {
-  readonly #texts = new Map<string, string>();
-  readonly #bytes = new Uint8Array(SID_HEADER_SIZE + 4 * SID_MAX_SUB_AUTHORITIES);
-  readonly #units = new Uint16Array(this.#bytes.buffer);
-  /** `#bytes` past the header, one view per sub-authority count (no allocation per row). */
-  readonly #tails = Array.from(
-    { length: SID_MAX_SUB_AUTHORITIES + 1 },
-    (_, count) => this.#bytes.subarray(SID_HEADER_SIZE, SID_HEADER_SIZE + 4 * count),
-  );
-  readonly #header = this.#bytes.subarray(0, SID_HEADER_SIZE);
-  /** The whole SID as 16-bit units (its length is always even), one view per count. */
-  readonly #keys = Array.from(
-    { length: SID_MAX_SUB_AUTHORITIES + 1 },
-    (_, count) => this.#units.subarray(0, (SID_HEADER_SIZE + 4 * count) >>> 1),
-  );
-
-  /** The text of the SID at `address` (a non-zero pointer into the enumeration's block). */
-  read(address: bigint): string {
-    const pointer = Deno.UnsafePointer.create(address)!;
-    // The header says how long the SID is: never read past its end (the next byte may not be
-    // mapped), so the sub-authorities are a second copy sized by the header's count.
-    Deno.UnsafePointerView.copyInto(pointer, this.#header);
-    const count = this.#bytes[1]!;
-    if (count > SID_MAX_SUB_AUTHORITIES) return readSid(pointer)!; // throws its TypeError
-    Deno.UnsafePointerView.copyInto(pointer, this.#tails[count]!, SID_HEADER_SIZE);
-    // The bytes themselves are the key (exact, so two SIDs never share a text).
-    const key = String.fromCharCode.apply(null, this.#keys[count] as unknown as number[]);
-    let text = this.#texts.get(key);
-    if (text === undefined) {
-      text = sidToString(this.#bytes.subarray(0, SID_HEADER_SIZE + 4 * count));
-      this.#texts.set(key, text);
-    }
-    return text;
-  }
-}
-
-/**
- * Decodes the `WTS_PROCESS_INFO_EXW[]` block into `ProcessInfo` objects in one pass: one view
- * over the whole block, the names read through their pointers, the SIDs through
- * {@linkcode SidTexts}. (The same fields as `decodeProcessInfoExW` in `ffi/wts_structs.ts`,
- * built straight into the public shape and with the SID texts shared within the listing.)
- */
-function processesFromBlockEx(
-  server: string,
-  block: Deno.PointerObject,
-  count: number,
-): ProcessInfo[] {
-  if (count === 0) return [];
-  const { size, offsets } = WTS_PROCESS_INFO_EXW;
-  const view = new DataView(Deno.UnsafePointerView.getArrayBuffer(block, count * size));
-  const sids = new SidTexts();
-  // The names sit packed after the array on Windows and in the doubles: one copy for all of them.
-  const names = readWideColumn(view, offsets.pProcessName, size, count);
-  const result: ProcessInfo[] = new Array(count);
-  for (let i = 0, base = 0; i < count; i++, base += size) {
-    const sidAddress = view.getBigUint64(base + offsets.pUserSid, true);
-    result[i] = {
-      server,
-      pid: view.getUint32(base + offsets.ProcessId, true),
-      name: names[i]!,
-      sessionId: view.getUint32(base + offsets.SessionId, true),
-      userSid: sidAddress === 0n ? null : sids.read(sidAddress),
-      threads: view.getUint32(base + offsets.NumberOfThreads, true),
-      handles: view.getUint32(base + offsets.HandleCount, true),
-      pagefileBytes: view.getUint32(base + offsets.PagefileUsage, true),
-      peakPagefileBytes: view.getUint32(base + offsets.PeakPagefileUsage, true),
-      workingSetBytes: view.getUint32(base + offsets.WorkingSetSize, true),
-      peakWorkingSetBytes: view.getUint32(base + offsets.PeakWorkingSetSize, true),
-      userTimeMs: durationFrom100ns(view.getBigInt64(base + offsets.UserTime, true)),
-      kernelTimeMs: durationFrom100ns(view.getBigInt64(base + offsets.KernelTime, true)),
-    };
-  }
-  return result;
-}
-
 async function listProcessesIn(
   context: CallContext,
   session: number | undefined,
@@ -200,7 +112,21 @@ async function listProcessesIn(
     const block = ex.pointer();
     if (block === null) return [];
     try {
-      return processesFromBlockEx(server, block, ex.number[0]!);
+      return decodeProcessInfoExW(block, ex.number[0]!).map((row) => ({
+        server,
+        pid: row.processId,
+        name: row.processName,
+        sessionId: row.sessionId,
+        userSid: row.userSid,
+        threads: row.numberOfThreads,
+        handles: row.handleCount,
+        pagefileBytes: row.pagefileUsage,
+        peakPagefileBytes: row.peakPagefileUsage,
+        workingSetBytes: row.workingSetSize,
+        peakWorkingSetBytes: row.peakWorkingSetSize,
+        userTimeMs: durationFrom100ns(row.userTime),
+        kernelTimeMs: durationFrom100ns(row.kernelTime),
+      }));
     } finally {
       freeEx();
     }

@@ -117,3 +117,61 @@ export function readSid(pointer: Deno.PointerValue): string | null {
   Deno.UnsafePointerView.copyInto(pointer, bytes);
   return sidToString(bytes);
 }
+
+/**
+ * SID text by SID bytes, for one listing (create one per decoded block). A server's processes run under a handful of accounts
+ * (SYSTEM, LOCAL SERVICE, NETWORK SERVICE, the logged-on users), but WTSEnumerateProcessesExW
+ * gives every process its own copy of the SID, so the pointers differ while the bytes repeat.
+ * Building the text costs about 1 µs per SID; copying the bytes out (two `copyInto`) and using
+ * them as a map key costs a fraction of that, so each distinct SID is formatted once.
+ *
+ * @example
+ * ```ts ignore
+ * import { SidTextCache } from "./sid.ts";
+ * const sids = new SidTextCache();
+ * for (const address of sidPointers) console.log(sids.read(address));
+ * ```
+ */
+export class SidTextCache {
+  readonly #texts = new Map<string, string>();
+  readonly #bytes = new Uint8Array(SID_HEADER_SIZE + 4 * SID_MAX_SUB_AUTHORITIES);
+  readonly #units = new Uint16Array(this.#bytes.buffer);
+  /** `#bytes` past the header, one view per sub-authority count (no allocation per row). */
+  readonly #tails = Array.from(
+    { length: SID_MAX_SUB_AUTHORITIES + 1 },
+    (_, count) => this.#bytes.subarray(SID_HEADER_SIZE, SID_HEADER_SIZE + 4 * count),
+  );
+  readonly #header = this.#bytes.subarray(0, SID_HEADER_SIZE);
+  /** The whole SID as 16-bit units (its length is always even), one view per count. */
+  readonly #keys = Array.from(
+    { length: SID_MAX_SUB_AUTHORITIES + 1 },
+    (_, count) => this.#units.subarray(0, (SID_HEADER_SIZE + 4 * count) >>> 1),
+  );
+
+  /**
+   * The text of the SID at `address` (a non-zero pointer into an enumeration's block).
+   *
+   * @example
+   * ```ts ignore
+   * const sids = new SidTextCache();
+   * const text = sids.read(view.getBigUint64(offset, true)); // "S-1-5-18"
+   * ```
+   */
+  read(address: bigint): string {
+    const pointer = Deno.UnsafePointer.create(address)!;
+    // The header says how long the SID is: never read past its end (the next byte may not be
+    // mapped), so the sub-authorities are a second copy sized by the header's count.
+    Deno.UnsafePointerView.copyInto(pointer, this.#header);
+    const count = this.#bytes[1]!;
+    if (count > SID_MAX_SUB_AUTHORITIES) return readSid(pointer)!; // throws its TypeError
+    Deno.UnsafePointerView.copyInto(pointer, this.#tails[count]!, SID_HEADER_SIZE);
+    // The bytes themselves are the key (exact, so two SIDs never share a text).
+    const key = String.fromCharCode.apply(null, this.#keys[count] as unknown as number[]);
+    let text = this.#texts.get(key);
+    if (text === undefined) {
+      text = sidToString(this.#bytes.subarray(0, SID_HEADER_SIZE + 4 * count));
+      this.#texts.set(key, text);
+    }
+    return text;
+  }
+}

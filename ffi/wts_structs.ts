@@ -25,7 +25,7 @@ import {
   WTSINFOW,
 } from "./layouts.ts";
 import { fileTimeToDate, readFileTime } from "./filetime.ts";
-import { readSid } from "./sid.ts";
+import { SidTextCache } from "./sid.ts";
 import { decodeWide, readWideColumn } from "./utf16.ts";
 
 /** `AF_UNSPEC`: no address. */
@@ -266,9 +266,9 @@ export function decodeSessionInfo1W(block: Deno.PointerObject, count: number): S
   return rows;
 }
 
-function sidAt(view: DataView, byteOffset: number): string | null {
+function sidAt(sids: SidTextCache, view: DataView, byteOffset: number): string | null {
   const address = view.getBigUint64(byteOffset, true);
-  return address === 0n ? null : readSid(Deno.UnsafePointer.create(address));
+  return address === 0n ? null : sids.read(address);
 }
 
 /**
@@ -292,13 +292,14 @@ export function decodeProcessInfoW(block: Deno.PointerObject, count: number): Pr
   const { size, offsets } = WTS_PROCESS_INFOW;
   const view = arrayView(block, count, size);
   const names = readWideColumn(view, offsets.pProcessName, size, count);
+  const sids = new SidTextCache();
   const rows: ProcessInfoRow[] = new Array(count);
   for (let i = 0, base = 0; i < count; i++, base += size) {
     rows[i] = {
       sessionId: view.getUint32(base + offsets.SessionId, true),
       processId: view.getUint32(base + offsets.ProcessId, true),
       processName: names[i]!,
-      userSid: sidAt(view, base + offsets.pUserSid),
+      userSid: sidAt(sids, view, base + offsets.pUserSid),
     };
   }
   return rows;
@@ -327,13 +328,14 @@ export function decodeProcessInfoExW(
   const { size, offsets } = WTS_PROCESS_INFO_EXW;
   const view = arrayView(block, count, size);
   const names = readWideColumn(view, offsets.pProcessName, size, count);
+  const sids = new SidTextCache();
   const rows: ProcessInfoExRow[] = new Array(count);
   for (let i = 0, base = 0; i < count; i++, base += size) {
     rows[i] = {
       sessionId: view.getUint32(base + offsets.SessionId, true),
       processId: view.getUint32(base + offsets.ProcessId, true),
       processName: names[i]!,
-      userSid: sidAt(view, base + offsets.pUserSid),
+      userSid: sidAt(sids, view, base + offsets.pUserSid),
       numberOfThreads: view.getUint32(base + offsets.NumberOfThreads, true),
       handleCount: view.getUint32(base + offsets.HandleCount, true),
       pagefileUsage: view.getUint32(base + offsets.PagefileUsage, true),
