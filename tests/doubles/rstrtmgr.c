@@ -300,6 +300,19 @@ static Session *session_of(DWORD_ handle, int *primary) {
   return g_handles[handle].session;
 }
 
+/*
+ * The session behind a handle that must be the one RmStartSession returned (shutdown, restart
+ * and filters "can only be called from the installer that started the session"): NULL with
+ * *err = ERROR_INVALID_HANDLE for an unknown handle, ERROR_SESSION_CREDENTIAL_CONFLICT for a
+ * joined one. Called with the lock held.
+ */
+static Session *primary_session_of(DWORD_ handle, DWORD_ *err) {
+  int primary = 0;
+  Session *s = session_of(handle, &primary);
+  *err = !s ? ERROR_INVALID_HANDLE_ : !primary ? ERROR_SESSION_CREDENTIAL_CONFLICT_ : 0;
+  return *err ? NULL : s;
+}
+
 static void session_release(Session *s) {
   if (--s->refs > 0) return;
   table_free(&s->files);
@@ -836,15 +849,11 @@ DBL_EXPORT DWORD_ WINAPI_ RmShutdown(DWORD_ dwSessionHandle, uint32_t lActionFla
                                      RmWriteStatusCallback fnStatus) {
   INJECT_FAILURE("RmShutdown");
   dbl_lock();
-  int primary = 0;
-  Session *s = session_of(dwSessionHandle, &primary);
+  DWORD_ denied;
+  Session *s = primary_session_of(dwSessionHandle, &denied);
   if (!s) {
     dbl_unlock();
-    return ERROR_INVALID_HANDLE_;
-  }
-  if (!primary) { /* "can only be called from the installer that started the session" */
-    dbl_unlock();
-    return ERROR_SESSION_CREDENTIAL_CONFLICT_;
+    return denied;
   }
   if (lActionFlags & ~(uint32_t)(RmForceShutdown | RmShutdownOnlyRegistered)) {
     dbl_unlock();
@@ -936,15 +945,11 @@ DBL_EXPORT DWORD_ WINAPI_ RmRestart(DWORD_ dwSessionHandle, DWORD_ dwRestartFlag
                                     RmWriteStatusCallback fnStatus) {
   INJECT_FAILURE("RmRestart");
   dbl_lock();
-  int primary = 0;
-  Session *s = session_of(dwSessionHandle, &primary);
+  DWORD_ denied;
+  Session *s = primary_session_of(dwSessionHandle, &denied);
   if (!s) {
     dbl_unlock();
-    return ERROR_INVALID_HANDLE_;
-  }
-  if (!primary) {
-    dbl_unlock();
-    return ERROR_SESSION_CREDENTIAL_CONFLICT_;
+    return denied;
   }
   if (dwRestartFlags != 0) { /* reserved, "should be 0" */
     dbl_unlock();
@@ -1065,17 +1070,12 @@ DBL_EXPORT DWORD_ WINAPI_ RmAddFilter(DWORD_ dwSessionHandle, const wchar16 *str
                                       DWORD_ FilterAction) {
   INJECT_FAILURE("RmAddFilter");
   dbl_lock();
-  int primary = 0;
-  Session *s = session_of(dwSessionHandle, &primary);
+  DWORD_ err; /* set by primary_session_of: 0, or why there is no session */
+  Session *s = primary_session_of(dwSessionHandle, &err);
   DWORD_ trigger = filter_trigger(strModuleName, pProcess, strServiceShortName);
-  DWORD_ err = ERROR_SUCCESS_;
-  if (!s) {
-    err = ERROR_INVALID_HANDLE_;
-  } else if (!primary) {
-    err = ERROR_SESSION_CREDENTIAL_CONFLICT_;
-  } else if (!trigger || (FilterAction != RmNoRestart && FilterAction != RmNoShutdown)) {
+  if (s && (!trigger || (FilterAction != RmNoRestart && FilterAction != RmNoShutdown))) {
     err = ERROR_BAD_ARGUMENTS_;
-  } else {
+  } else if (s) {
     const wchar16 *text = strModuleName ? strModuleName : strServiceShortName;
     UniqueProcess process = {0, 0};
     if (pProcess) process = read_unique(pProcess);
@@ -1112,17 +1112,12 @@ DBL_EXPORT DWORD_ WINAPI_ RmRemoveFilter(DWORD_ dwSessionHandle, const wchar16 *
                                          const wchar16 *strServiceShortName) {
   INJECT_FAILURE("RmRemoveFilter");
   dbl_lock();
-  int primary = 0;
-  Session *s = session_of(dwSessionHandle, &primary);
+  DWORD_ err; /* set by primary_session_of: 0, or why there is no session */
+  Session *s = primary_session_of(dwSessionHandle, &err);
   DWORD_ trigger = filter_trigger(strModuleName, pProcess, strServiceShortName);
-  DWORD_ err = ERROR_SUCCESS_;
-  if (!s) {
-    err = ERROR_INVALID_HANDLE_;
-  } else if (!primary) {
-    err = ERROR_SESSION_CREDENTIAL_CONFLICT_;
-  } else if (!trigger) {
+  if (s && !trigger) {
     err = ERROR_BAD_ARGUMENTS_;
-  } else {
+  } else if (s) {
     UniqueProcess process = {0, 0};
     if (pProcess) process = read_unique(pProcess);
     int index = filter_index(s, trigger, strModuleName ? strModuleName : strServiceShortName,
@@ -1155,15 +1150,11 @@ DBL_EXPORT DWORD_ WINAPI_ RmGetFilterList(DWORD_ dwSessionHandle, uint8_t *pbFil
                                           DWORD_ cbFilterBuf, DWORD_ *cbFilterBufNeeded) {
   INJECT_FAILURE("RmGetFilterList");
   dbl_lock();
-  int primary = 0;
-  Session *s = session_of(dwSessionHandle, &primary);
+  DWORD_ denied;
+  Session *s = primary_session_of(dwSessionHandle, &denied);
   if (!s) {
     dbl_unlock();
-    return ERROR_INVALID_HANDLE_;
-  }
-  if (!primary) {
-    dbl_unlock();
-    return ERROR_SESSION_CREDENTIAL_CONFLICT_;
+    return denied;
   }
   if (!cbFilterBufNeeded) { /* documented: ERROR_MORE_DATA "if cbFilterBufNeeded was not specified" */
     dbl_unlock();
