@@ -21,13 +21,6 @@ bash "$here/rootfs.sh"
 bash "$here/deno_exe.sh"
 
 mkdir -p "$WINE_STATE"
-summarize() { # label log: Deno's "ok | N passed | M failed" as a plain line
-  local line passed failed
-  line=$(sed 's/\x1b\[[0-9;]*m//g' "$2" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -n1 || true)
-  passed=$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$line")
-  failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$line")
-  echo "$1: ${passed:-0} passed, ${failed:-0} failed"
-}
 
 status=0
 summaries=()
@@ -55,7 +48,7 @@ for part in "${parts[@]}"; do
   esac
   result=${PIPESTATUS[0]}
   set -e
-  summaries+=("$(summarize "wine $part" "$log")")
+  summaries+=("$(bash "$here/../summarize_tests.sh" "wine $part" "$log")")
   echo "${summaries[-1]}"
   echo "wine $part took $((SECONDS - start)) s"
   [ "$result" = 0 ] || status=$result
