@@ -26,12 +26,12 @@
  * @module
  */
 
-export * from "./errors.ts";
-export * from "./sessions.ts";
-export * from "./messages.ts";
-export * from "./processes.ts";
-export * from "./server.ts";
-export * from "./fanout.ts";
-export * from "./events.ts";
-export * from "./restart_manager.ts";
-export * from "./locks.ts";
+export * from "./ffi/errors.ts";
+export * from "./wts/sessions.ts";
+export * from "./wts/messages.ts";
+export * from "./wts/processes.ts";
+export * from "./wts/server.ts";
+export * from "./wts/fanout.ts";
+export * from "./wts/events.ts";
+export * from "./rm/session.ts";
+export * from "./rm/locks.ts";

@@ -18,8 +18,8 @@
  * @module
  */
 
-import { findLockingProcesses, lockTargets } from "../locks.ts";
-import { RestartManagerSession, type RmProcess } from "../restart_manager.ts";
+import { findLockingProcesses, lockTargets } from "../rm/locks.ts";
+import { RestartManagerSession, type RmProcess } from "../rm/session.ts";
 import { decodeProcessInfo } from "../ffi/rm_structs.ts";
 import { RM_PROCESS_INFO } from "../ffi/layouts.ts";
 import { rstrtmgr } from "../ffi/load.ts";

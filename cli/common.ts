@@ -7,7 +7,7 @@
  * @module
  */
 
-import { WindowsError } from "../errors.ts";
+import { WindowsError } from "../ffi/errors.ts";
 
 /** Process exit codes, documented in the README. */
 export const ExitCode = {

@@ -14,7 +14,7 @@ import {
   printJson,
 } from "./common.ts";
 import { main, VERSION } from "./main.ts";
-import { WindowsError } from "../errors.ts";
+import { WindowsError } from "../ffi/errors.ts";
 import { recordingIO } from "./_testing.ts";
 
 Deno.test("parseDword accepts 0 and 2^32 - 1, trims spaces", () => {

@@ -33,7 +33,7 @@ import {
   type RmProcess,
   type RmRebootReason,
 } from "../mod.ts";
-import { WindowsError } from "../errors.ts";
+import { WindowsError } from "../ffi/errors.ts";
 
 /** `ERROR_FAIL_NOACTION_REBOOT`: RmShutdown did nothing because a reboot is needed anyway. */
 const ERROR_FAIL_NOACTION_REBOOT = 350;

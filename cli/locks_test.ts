@@ -3,7 +3,7 @@ import { join } from "node:path";
 
 import { ExitCode } from "./common.ts";
 import { main } from "./main.ts";
-import { RestartManagerSession } from "../restart_manager.ts";
+import { RestartManagerSession } from "../rm/session.ts";
 import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
 import { recordingIO } from "./_testing.ts";

@@ -8,7 +8,7 @@ import { main } from "./main.ts";
 import { ExitCode } from "./common.ts";
 import { assertNoLeaks, buildDir, ConnectState, doubles, useDoubles } from "../tests/doubles.ts";
 import { setDllDirectory } from "../ffi/load.ts";
-import { settleLateAnswers } from "../fanout.ts";
+import { settleLateAnswers } from "../wts/fanout.ts";
 import { type RecordingIO, recordingIO } from "./_testing.ts";
 
 /** Runs the CLI; returns the exit code and what it wrote. */

@@ -22,7 +22,7 @@ import {
   WTSINFOW,
 } from "../../ffi/layouts.ts";
 import { decodeWide, encodeWide, readWide } from "../../ffi/utf16.ts";
-import { ERROR_CALL_NOT_IMPLEMENTED, WindowsError } from "../../errors.ts";
+import { ERROR_CALL_NOT_IMPLEMENTED, WindowsError } from "../../ffi/errors.ts";
 import {
   activeConsoleSessionId,
   currentSessionId,

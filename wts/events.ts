@@ -4,7 +4,7 @@
  *
  * @example Log every logon and logoff until Ctrl+C
  * ```ts ignore
- * import { watchSessions } from "./mod.ts";
+ * import { watchSessions } from "../mod.ts";
  *
  * const stop = new AbortController();
  * Deno.addSignalListener("SIGINT", () => stop.abort());
@@ -16,9 +16,9 @@
  * @module
  */
 
-import { wtsapi32 } from "./ffi/load.ts";
-import { clearLastError, WindowsError } from "./errors.ts";
-import { closeServerHandle, NonblockingCallError, openServerHandle } from "./_wts.ts";
+import { wtsapi32 } from "../ffi/load.ts";
+import { clearLastError, WindowsError } from "../ffi/errors.ts";
+import { closeServerHandle, NonblockingCallError, openServerHandle } from "./_context.ts";
 import type { ServerOption } from "./sessions.ts";
 
 /** What happened (one `WTS_EVENT_*` bit). */
@@ -298,7 +298,7 @@ function done(): IteratorResult<SessionEvent> {
  *
  * @example Stop after the first logoff
  * ```ts ignore
- * import { watchSessions } from "./mod.ts";
+ * import { watchSessions } from "../mod.ts";
  *
  * for await (const event of watchSessions({ server: "rdsh01" })) {
  *   console.log(event.at.toISOString(), event.type);

@@ -22,7 +22,7 @@ import {
   type RmList,
   type RmProcess,
   type RmRebootReason,
-} from "./restart_manager.ts";
+} from "./session.ts";
 
 /** Files registered per `RmRegisterResources` call unless told otherwise. */
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -194,7 +194,7 @@ function* walkFiles(directory: string): Generator<string> {
  * @example
  * ```ts ignore
  * import { registerFilesInBatches } from "./locks.ts";
- * import { RestartManagerSession } from "./restart_manager.ts";
+ * import { RestartManagerSession } from "./session.ts";
  *
  * using rm = RestartManagerSession.start();
  * registerFilesInBatches(rm, ["C:\\a.dll", "C:\\b.dll"], 1000);

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
-import { ERROR_MAX_SESSIONS_REACHED, WindowsError } from "./errors.ts";
+import { ERROR_MAX_SESSIONS_REACHED, WindowsError } from "../ffi/errors.ts";
 import { findLockingProcesses, lockTargets } from "./locks.ts";
-import { RestartManagerSession } from "./restart_manager.ts";
-import { assertNoLeaks, doubles, useDoubles } from "./tests/doubles.ts";
-import { rmDoubles } from "./tests/doubles_rm.ts";
+import { RestartManagerSession } from "./session.ts";
+import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { rmDoubles } from "../tests/doubles_rm.ts";
 
 useDoubles();
 

@@ -4,7 +4,7 @@
  *
  * @example Asking a user before a maintenance reboot
  * ```ts ignore
- * import { sendMessage } from "./mod.ts";
+ * import { sendMessage } from "../mod.ts";
  *
  * const answer = await sendMessage(2, {
  *   title: "Maintenance",
@@ -20,16 +20,16 @@
  * @module
  */
 
-import { clearLastError, WindowsError } from "./errors.ts";
-import { wtsapi32 } from "./ffi/load.ts";
-import { encodeWide } from "./ffi/utf16.ts";
+import { clearLastError, WindowsError } from "../ffi/errors.ts";
+import { wtsapi32 } from "../ffi/load.ts";
+import { encodeWide } from "../ffi/utf16.ts";
 import {
   type CallContext,
   checkDword,
   NonblockingCallError,
   validateSession,
   withContext,
-} from "./_wts.ts";
+} from "./_context.ts";
 import type { ServerOption } from "./sessions.ts";
 
 /** The buttons of a message box (`MB_OK` … `MB_RETRYCANCEL`). */
@@ -167,14 +167,14 @@ export function messageResponse(id: number): MessageResponse {
  *
  * @example Notify everyone in session 3 without waiting
  * ```ts ignore
- * import { sendMessage } from "./mod.ts";
+ * import { sendMessage } from "../mod.ts";
  *
  * await sendMessage(3, { title: "IT", text: "Printers are back online." }); // "async"
  * ```
  *
  * @example Ask and wait, on another server
  * ```ts ignore
- * import { sendMessage } from "./mod.ts";
+ * import { sendMessage } from "../mod.ts";
  *
  * const answer = await sendMessage(5, {
  *   server: "rdsh01",

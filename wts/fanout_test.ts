@@ -5,8 +5,8 @@ import {
   ServerTimeoutError,
   settleLateAnswers,
 } from "./fanout.ts";
-import { ERROR_ACCESS_DENIED, RPC_S_SERVER_UNAVAILABLE, WindowsError } from "./errors.ts";
-import { assertNoLeaks, doubles, useDoubles } from "./tests/doubles.ts";
+import { ERROR_ACCESS_DENIED, RPC_S_SERVER_UNAVAILABLE, WindowsError } from "../ffi/errors.ts";
+import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
 
 function addServerWithSessions(name: string, delayMs: number, sessions: number): void {
   doubles.addServer(name, delayMs);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { type SessionEvent, sessionEvents, watchSessions } from "./events.ts";
-import { RPC_S_SERVER_UNAVAILABLE, WindowsError } from "./errors.ts";
-import { assertNoLeaks, doubles, useDoubles } from "./tests/doubles.ts";
-import { NonblockingCallError } from "./_wts.ts";
+import { RPC_S_SERVER_UNAVAILABLE, WindowsError } from "../ffi/errors.ts";
+import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { NonblockingCallError } from "./_context.ts";
 
 const LOGON = 0x20;
 const CONNECT = 0x8;

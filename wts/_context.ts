@@ -26,9 +26,9 @@
  * @module
  */
 
-import { clearLastError, WindowsError } from "./errors.ts";
-import { encodeWide } from "./ffi/utf16.ts";
-import { wtsapi32 } from "./ffi/load.ts";
+import { clearLastError, WindowsError } from "../ffi/errors.ts";
+import { encodeWide } from "../ffi/utf16.ts";
+import { wtsapi32 } from "../ffi/load.ts";
 
 /** `WTS_ANY_SESSION`: the session filter of WTSEnumerateProcessesExW meaning "all sessions". */
 export const WTS_ANY_SESSION = 0xffff_fffe;
@@ -62,7 +62,7 @@ export const FAST_FAILURE_MS = 1000;
  *
  * @example Telling it apart from a WindowsError
  * ```ts ignore
- * import { NonblockingCallError, sendMessage } from "./mod.ts";
+ * import { NonblockingCallError, sendMessage } from "../mod.ts";
  *
  * try {
  *   await sendMessage(2, { title: "Backup", text: "Reply?", buttons: "yesNo", wait: true });

@@ -18,7 +18,7 @@
  *
  * @example Sessions of a farm, dead servers reported but not fatal
  * ```ts ignore
- * import { listSessionsOnServers } from "./mod.ts";
+ * import { listSessionsOnServers } from "../mod.ts";
  *
  * const results = await listSessionsOnServers(["rdsh01", "rdsh02", "rdsh03"], { timeoutMs: 5000 });
  * for (const result of results) {
@@ -30,7 +30,7 @@
  * @module
  */
 
-import { callContext, closeServerHandle, contextOptions, openServerHandle } from "./_wts.ts";
+import { callContext, closeServerHandle, contextOptions, openServerHandle } from "./_context.ts";
 import { listSessions, type Session } from "./sessions.ts";
 import { listProcesses, type ListProcessesOptions, type ProcessInfo } from "./processes.ts";
 
@@ -95,7 +95,7 @@ const lateAnswers = new Set<Promise<void>>();
  *
  * @example Exiting cleanly after a fan-out with timeouts
  * ```ts ignore
- * import { listSessionsOnServers, settleLateAnswers } from "./mod.ts";
+ * import { listSessionsOnServers, settleLateAnswers } from "../mod.ts";
  *
  * const results = await listSessionsOnServers(["rdsh01", "slow02"], { timeoutMs: 2000 });
  * console.log(results.map((r) => r.ok));
@@ -211,7 +211,7 @@ function fanOut<T>(
  *
  * @example
  * ```ts ignore
- * import { listSessionsOnServers } from "./mod.ts";
+ * import { listSessionsOnServers } from "../mod.ts";
  *
  * const results = await listSessionsOnServers(["rdsh01", "rdsh02"], { timeoutMs: 3000 });
  * const sessions = results.flatMap((r) => r.ok ? r.value : []);
@@ -234,7 +234,7 @@ export function listSessionsOnServers(
  *
  * @example
  * ```ts ignore
- * import { listProcessesOnServers } from "./mod.ts";
+ * import { listProcessesOnServers } from "../mod.ts";
  *
  * const results = await listProcessesOnServers(["rdsh01", "rdsh02"], { timeoutMs: 3000 });
  * for (const r of results) {

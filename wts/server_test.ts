@@ -6,8 +6,8 @@ import {
   ERROR_NO_SUCH_DOMAIN,
   RPC_S_SERVER_UNAVAILABLE,
   WindowsError,
-} from "./errors.ts";
-import { assertNoLeaks, ConnectState, doubles, useDoubles } from "./tests/doubles.ts";
+} from "../ffi/errors.ts";
+import { assertNoLeaks, ConnectState, doubles, useDoubles } from "../tests/doubles.ts";
 
 function setUp(): void {
   useDoubles();

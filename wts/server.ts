@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts ignore
- * import { openServer } from "./mod.ts";
+ * import { openServer } from "../mod.ts";
  *
  * using server = openServer("rdsh01");
  * for (const session of await server.listSessions()) {
@@ -15,9 +15,9 @@
  * @module
  */
 
-import { wtsapi32 } from "./ffi/load.ts";
-import { encodeWide } from "./ffi/utf16.ts";
-import { decodeServerInfoW } from "./ffi/wts_structs.ts";
+import { wtsapi32 } from "../ffi/load.ts";
+import { encodeWide } from "../ffi/utf16.ts";
+import { decodeServerInfoW } from "../ffi/wts_structs.ts";
 import {
   type CallContext,
   callContext,
@@ -26,7 +26,7 @@ import {
   contextOptions,
   openServerHandle,
   OutBlock,
-} from "./_wts.ts";
+} from "./_context.ts";
 import {
   disconnectSession,
   getSession,
@@ -51,7 +51,7 @@ import {
  *
  * @example
  * ```ts ignore
- * import { openServer } from "./mod.ts";
+ * import { openServer } from "../mod.ts";
  *
  * using server = openServer("rdsh01");
  * console.log(server.name, (await server.listProcesses()).length);
@@ -205,7 +205,7 @@ export class Server implements Disposable {
  *
  * @example
  * ```ts ignore
- * import { openServer } from "./mod.ts";
+ * import { openServer } from "../mod.ts";
  *
  * using server = openServer("rdsh01.corp.example");
  * console.log(await server.listSessions());
@@ -225,7 +225,7 @@ export function openServer(name: string): Server {
  *
  * @example
  * ```ts ignore
- * import { listServers } from "./mod.ts";
+ * import { listServers } from "../mod.ts";
  *
  * console.log(await listServers("CORP")); // ["RDSH01", "RDSH02"]
  * ```

@@ -5,9 +5,9 @@ import {
   ERROR_CTX_WINSTATION_NOT_FOUND,
   RPC_S_SERVER_UNAVAILABLE,
   WindowsError,
-} from "./errors.ts";
-import { assertNoLeaks, ConnectState, doubles, useDoubles } from "./tests/doubles.ts";
-import { NonblockingCallError } from "./_wts.ts";
+} from "../ffi/errors.ts";
+import { assertNoLeaks, ConnectState, doubles, useDoubles } from "../tests/doubles.ts";
+import { NonblockingCallError } from "./_context.ts";
 
 function setUp(): void {
   useDoubles();

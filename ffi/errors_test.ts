@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ERROR_TABLE } from "./ffi/error_names.ts";
+import { ERROR_TABLE } from "./error_names.ts";
 import {
   builtInMessage,
   clearLastError,
@@ -9,7 +9,7 @@ import {
   WindowsError,
 } from "./errors.ts";
 import * as errors from "./errors.ts";
-import { assertNoLeaks, doubles, useDoubles } from "./tests/doubles.ts";
+import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
 
 Deno.test("errorName() names known codes and reports UNKNOWN_ERROR otherwise", () => {
   assert.equal(errorName(0), "ERROR_SUCCESS");

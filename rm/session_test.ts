@@ -11,17 +11,17 @@ import {
   ERROR_MORE_DATA,
   ERROR_REQUEST_OUT_OF_SEQUENCE,
   WindowsError,
-} from "./errors.ts";
-import { fileTimeToDate } from "./ffi/filetime.ts";
+} from "../ffi/errors.ts";
+import { fileTimeToDate } from "../ffi/filetime.ts";
 import {
   appStatusNames,
   appTypeName,
   rebootReasonNames,
   resolveFullPath,
   RestartManagerSession,
-} from "./restart_manager.ts";
-import { assertNoLeaks, doubles, useDoubles } from "./tests/doubles.ts";
-import { rmDoubles } from "./tests/doubles_rm.ts";
+} from "./session.ts";
+import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { rmDoubles } from "../tests/doubles_rm.ts";
 
 useDoubles();
 

@@ -11,7 +11,7 @@
  *
  * @example Who is using a file?
  * ```ts ignore
- * import { RestartManagerSession } from "./restart_manager.ts";
+ * import { RestartManagerSession } from "./session.ts";
  *
  * using rm = RestartManagerSession.start();
  * rm.registerFiles(["C:\\app\\app.dll"]);
@@ -32,17 +32,17 @@ import {
   ERROR_MORE_DATA,
   ERROR_SUCCESS,
   WindowsError,
-} from "./errors.ts";
-import { dateToFileTime, readFileTime } from "./ffi/filetime.ts";
-import { RM_PROCESS_INFO, RM_UNIQUE_PROCESS, WCHAR_ARRAY_LENGTHS } from "./ffi/layouts.ts";
-import { kernel32, rstrtmgr } from "./ffi/load.ts";
+} from "../ffi/errors.ts";
+import { dateToFileTime, readFileTime } from "../ffi/filetime.ts";
+import { RM_PROCESS_INFO, RM_UNIQUE_PROCESS, WCHAR_ARRAY_LENGTHS } from "../ffi/layouts.ts";
+import { kernel32, rstrtmgr } from "../ffi/load.ts";
 import {
   decodeFilterList,
   encodeUniqueProcesses,
   type RmFilterRow,
   RmFilterTrigger,
-} from "./ffi/rm_structs.ts";
-import { decodeWide, decodeWideUnits, encodeWide, pointerArray } from "./ffi/utf16.ts";
+} from "../ffi/rm_structs.ts";
+import { decodeWide, decodeWideUnits, encodeWide, pointerArray } from "../ffi/utf16.ts";
 
 /** `CCH_RM_SESSION_KEY`: a session key is a GUID written as 32 hexadecimal characters. */
 const SESSION_KEY_LENGTH = 32;
@@ -126,7 +126,7 @@ const REBOOT_REASON_FLAGS: readonly (readonly [number, RmRebootReason])[] = [
  *
  * @example
  * ```ts
- * import { appTypeName } from "./restart_manager.ts";
+ * import { appTypeName } from "./session.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(appTypeName(3), "Service");
@@ -146,7 +146,7 @@ export function appTypeName(code: number): RmAppType {
  *
  * @example
  * ```ts
- * import { appStatusNames } from "./restart_manager.ts";
+ * import { appStatusNames } from "./session.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(appStatusNames(0x1 | 0x40), ["Running", "ShutdownMasked"]);
@@ -174,7 +174,7 @@ const statusNamesByFlags = new Map<number, RmAppStatus[]>();
  *
  * @example
  * ```ts
- * import { rebootReasonNames } from "./restart_manager.ts";
+ * import { rebootReasonNames } from "./session.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(rebootReasonNames(0x1 | 0x8), ["PermissionDenied", "CriticalService"]);
@@ -277,7 +277,7 @@ export type RmFilter = RmFilterTarget & { action: RmFilterAction };
  *
  * @example
  * ```ts
- * import { resolveFullPath } from "./restart_manager.ts";
+ * import { resolveFullPath } from "./session.ts";
  * import assert from "node:assert/strict";
  *
  * if (Deno.build.os !== "windows") {
@@ -422,7 +422,7 @@ function processStartTime(pid: number): bigint {
  *
  * @example Shut down what uses a file, then restart it
  * ```ts ignore
- * import { RestartManagerSession } from "./restart_manager.ts";
+ * import { RestartManagerSession } from "./session.ts";
  *
  * using rm = RestartManagerSession.start();
  * rm.registerFiles(["C:\\app\\app.dll"]);
@@ -446,7 +446,7 @@ export class RestartManagerSession implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { RestartManagerSession } from "./restart_manager.ts";
+   * import { RestartManagerSession } from "./session.ts";
    *
    * using rm = RestartManagerSession.start();
    * console.log(rm.key); // 32 hexadecimal characters, to share with a secondary installer
@@ -467,7 +467,7 @@ export class RestartManagerSession implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { RestartManagerSession } from "./restart_manager.ts";
+   * import { RestartManagerSession } from "./session.ts";
    *
    * using primary = RestartManagerSession.start();
    * using secondary = RestartManagerSession.join(primary.key);
@@ -516,7 +516,7 @@ export class RestartManagerSession implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { RestartManagerSession } from "./restart_manager.ts";
+   * import { RestartManagerSession } from "./session.ts";
    *
    * const rm = RestartManagerSession.start();
    * try {
@@ -546,7 +546,7 @@ export class RestartManagerSession implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { RestartManagerSession } from "./restart_manager.ts";
+   * import { RestartManagerSession } from "./session.ts";
    *
    * using rm = RestartManagerSession.start();
    * rm.registerFiles(["C:\\app\\app.dll", "app.log"]);
@@ -578,7 +578,7 @@ export class RestartManagerSession implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { RestartManagerSession } from "./restart_manager.ts";
+   * import { RestartManagerSession } from "./session.ts";
    *
    * using rm = RestartManagerSession.start();
    * rm.registerProcesses([4242, { pid: 4343, startTime: 133_000_000_000_000_000n }]);
@@ -608,7 +608,7 @@ export class RestartManagerSession implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { RestartManagerSession } from "./restart_manager.ts";
+   * import { RestartManagerSession } from "./session.ts";
    *
    * using rm = RestartManagerSession.start();
    * rm.registerServices(["Spooler"]);
@@ -636,7 +636,7 @@ export class RestartManagerSession implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { RestartManagerSession } from "./restart_manager.ts";
+   * import { RestartManagerSession } from "./session.ts";
    *
    * using rm = RestartManagerSession.start();
    * rm.registerFiles(["C:\\app\\app.dll"]);
@@ -682,7 +682,7 @@ export class RestartManagerSession implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { RestartManagerSession } from "./restart_manager.ts";
+   * import { RestartManagerSession } from "./session.ts";
    *
    * using rm = RestartManagerSession.start();
    * rm.registerFiles(["C:\\app\\app.dll"]);
@@ -706,7 +706,7 @@ export class RestartManagerSession implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { RestartManagerSession } from "./restart_manager.ts";
+   * import { RestartManagerSession } from "./session.ts";
    *
    * using rm = RestartManagerSession.start();
    * rm.registerFiles(["C:\\app\\app.dll"]);
@@ -782,7 +782,7 @@ export class RestartManagerSession implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { RestartManagerSession } from "./restart_manager.ts";
+   * import { RestartManagerSession } from "./session.ts";
    *
    * using rm = RestartManagerSession.start();
    * rm.registerFiles(["C:\\app\\app.dll"]);
@@ -803,7 +803,7 @@ export class RestartManagerSession implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { RestartManagerSession } from "./restart_manager.ts";
+   * import { RestartManagerSession } from "./session.ts";
    *
    * using rm = RestartManagerSession.start();
    * rm.addFilter({ service: "Spooler", action: "noShutdown" });
@@ -831,7 +831,7 @@ export class RestartManagerSession implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { RestartManagerSession } from "./restart_manager.ts";
+   * import { RestartManagerSession } from "./session.ts";
    *
    * using rm = RestartManagerSession.start();
    * rm.addFilter({ service: "Spooler", action: "noShutdown" });
@@ -852,7 +852,7 @@ export class RestartManagerSession implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { RestartManagerSession } from "./restart_manager.ts";
+   * import { RestartManagerSession } from "./session.ts";
    *
    * using rm = RestartManagerSession.start();
    * rm.addFilter({ service: "Spooler", action: "noShutdown" });

@@ -11,8 +11,8 @@
  * @module
  */
 
-import { ERROR_ENTRIES } from "./ffi/error_names.ts";
-import { kernel32 } from "./ffi/load.ts";
+import { ERROR_ENTRIES } from "./error_names.ts";
+import { kernel32 } from "./load.ts";
 
 /** The operation completed successfully. */
 export const ERROR_SUCCESS = 0;
@@ -215,7 +215,7 @@ export interface WindowsErrorJson {
  * @example Throwing after a FALSE result
  * ```ts ignore
  * import { WindowsError } from "./errors.ts";
- * import { wtsapi32 } from "./ffi/load.ts";
+ * import { wtsapi32 } from "./load.ts";
  *
  * if (!wtsapi32().WTSDisconnectSession(null, 7, 1)) {
  *   throw WindowsError.fromLastError("WTSDisconnectSession");

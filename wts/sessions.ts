@@ -5,11 +5,11 @@
  *
  * Calls to the local server run on the main thread (they are fast, and their Win32 error is
  * exact). Calls to a named server run on Deno's FFI thread pool so a slow server never freezes
- * the event loop; see `_wts.ts` for how their error codes are still reported honestly.
+ * the event loop; see `_context.ts` for how their error codes are still reported honestly.
  *
  * @example Who is idle for more than an hour?
  * ```ts ignore
- * import { listSessions } from "./mod.ts";
+ * import { listSessions } from "../mod.ts";
  *
  * for (const session of await listSessions()) {
  *   if (session.user && (session.idleMs ?? 0) > 3_600_000) {
@@ -21,16 +21,16 @@
  * @module
  */
 
-import { clearLastError, WindowsError } from "./errors.ts";
-import { kernel32, wtsapi32 } from "./ffi/load.ts";
-import { decodeWide } from "./ffi/utf16.ts";
+import { clearLastError, WindowsError } from "../ffi/errors.ts";
+import { kernel32, wtsapi32 } from "../ffi/load.ts";
+import { decodeWide } from "../ffi/utf16.ts";
 import {
   decodeSessionInfo1W,
   decodeSessionInfoW,
   decodeWtsClientAddress,
   decodeWtsInfoW,
   type WtsInfo,
-} from "./ffi/wts_structs.ts";
+} from "../ffi/wts_structs.ts";
 import {
   type CallContext,
   callIdempotent,
@@ -44,9 +44,9 @@ import {
   withContext,
   WTSInfoClass,
   WTSTypeSessionInfoLevel1,
-} from "./_wts.ts";
+} from "./_context.ts";
 
-export { NonblockingCallError } from "./_wts.ts";
+export { NonblockingCallError } from "./_context.ts";
 
 /** A session's connection state (`WTS_CONNECTSTATE_CLASS` 0 … 9), or `"Unknown"` beyond. */
 export type SessionState =
@@ -303,14 +303,14 @@ async function listSessionsIn(context: CallContext): Promise<Session[]> {
  *
  * @example Sessions of this server
  * ```ts ignore
- * import { listSessions } from "./mod.ts";
+ * import { listSessions } from "../mod.ts";
  *
  * for (const s of await listSessions()) console.log(s.id, s.stationName, s.state, s.user);
  * ```
  *
  * @example Sessions of another server
  * ```ts ignore
- * import { listSessions } from "./mod.ts";
+ * import { listSessions } from "../mod.ts";
  *
  * const sessions = await listSessions({ server: "rdsh01" });
  * console.log(sessions.filter((s) => s.state === "Disconnected").length, "disconnected");
@@ -346,7 +346,7 @@ async function getSessionIn(context: CallContext, id: number): Promise<Session> 
  *
  * @example
  * ```ts ignore
- * import { currentSessionId, getSession } from "./mod.ts";
+ * import { currentSessionId, getSession } from "../mod.ts";
  *
  * const me = await getSession(currentSessionId());
  * console.log(me.user, me.clientName, me.clientAddress);
@@ -366,7 +366,7 @@ export function getSession(id: number, options?: ServerOption): Promise<Session>
  *
  * @example
  * ```ts ignore
- * import { currentSessionId } from "./mod.ts";
+ * import { currentSessionId } from "../mod.ts";
  *
  * console.log(`running in session ${currentSessionId()}`);
  * ```
@@ -390,7 +390,7 @@ export function currentSessionId(): number {
  *
  * @example
  * ```ts ignore
- * import { activeConsoleSessionId } from "./mod.ts";
+ * import { activeConsoleSessionId } from "../mod.ts";
  *
  * console.log(activeConsoleSessionId() ?? "no console session");
  * ```
@@ -438,7 +438,7 @@ async function sessionAction(
  *
  * @example
  * ```ts ignore
- * import { disconnectSession } from "./mod.ts";
+ * import { disconnectSession } from "../mod.ts";
  *
  * await disconnectSession(3, { server: "rdsh01", wait: true });
  * ```
@@ -460,7 +460,7 @@ export function disconnectSession(id: number, options?: SessionActionOptions): P
  *
  * @example
  * ```ts ignore
- * import { logoffSession } from "./mod.ts";
+ * import { logoffSession } from "../mod.ts";
  *
  * await logoffSession(7, { wait: true });
  * ```

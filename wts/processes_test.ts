@@ -5,8 +5,8 @@ import {
   ERROR_INVALID_PARAMETER,
   RPC_S_SERVER_UNAVAILABLE,
   WindowsError,
-} from "./errors.ts";
-import { assertNoLeaks, doubles, useDoubles } from "./tests/doubles.ts";
+} from "../ffi/errors.ts";
+import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
 
 function setUp(): void {
   useDoubles();

@@ -4,7 +4,7 @@
  *
  * @example The ten largest working sets in session 2
  * ```ts ignore
- * import { listProcesses } from "./mod.ts";
+ * import { listProcesses } from "../mod.ts";
  *
  * const processes = await listProcesses({ session: 2 });
  * processes.sort((a, b) => (b.workingSetBytes ?? 0) - (a.workingSetBytes ?? 0));
@@ -14,10 +14,10 @@
  * @module
  */
 
-import { clearLastError, WindowsError } from "./errors.ts";
-import { wtsapi32 } from "./ffi/load.ts";
-import { durationFrom100ns } from "./ffi/filetime.ts";
-import { decodeProcessInfoExW, decodeProcessInfoW } from "./ffi/wts_structs.ts";
+import { clearLastError, WindowsError } from "../ffi/errors.ts";
+import { wtsapi32 } from "../ffi/load.ts";
+import { durationFrom100ns } from "../ffi/filetime.ts";
+import { decodeProcessInfoExW, decodeProcessInfoW } from "../ffi/wts_structs.ts";
 import {
   type CallContext,
   callIdempotent,
@@ -27,7 +27,7 @@ import {
   withContext,
   WTS_ANY_SESSION,
   WTSTypeProcessInfoLevel1,
-} from "./_wts.ts";
+} from "./_context.ts";
 import type { ServerOption } from "./sessions.ts";
 
 /**
@@ -174,7 +174,7 @@ async function listProcessesIn(
  *
  * @example All processes, then one session's
  * ```ts ignore
- * import { listProcesses } from "./mod.ts";
+ * import { listProcesses } from "../mod.ts";
  *
  * console.log((await listProcesses()).length, "processes");
  * for (const p of await listProcesses({ server: "rdsh01", session: 4 })) {
@@ -195,7 +195,7 @@ export function listProcesses(options?: ListProcessesOptions): Promise<ProcessIn
  *
  * @example
  * ```ts ignore
- * import { terminateProcess } from "./mod.ts";
+ * import { terminateProcess } from "../mod.ts";
  *
  * await terminateProcess(4242, { server: "rdsh01", exitCode: 1 });
  * ```

@@ -13,8 +13,8 @@ import {
   ERROR_CTX_WINSTATION_NOT_FOUND,
   RPC_S_SERVER_UNAVAILABLE,
   WindowsError,
-} from "./errors.ts";
-import { assertNoLeaks, ConnectState, doubles, useDoubles } from "./tests/doubles.ts";
+} from "../ffi/errors.ts";
+import { assertNoLeaks, ConnectState, doubles, useDoubles } from "../tests/doubles.ts";
 
 const LOGON = new Date("2024-03-01T08:00:00Z");
 const INPUT = new Date("2024-03-01T09:00:00Z");
