@@ -7,7 +7,7 @@
  * @module
  */
 
-import { WindowsError } from "../ffi/errors.ts";
+import { WindowsError } from "../mod.ts";
 
 /** Process exit codes, documented in the README. */
 export const ExitCode = {

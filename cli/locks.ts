@@ -32,8 +32,8 @@ import {
   RestartManagerSession,
   type RmProcess,
   type RmRebootReason,
+  WindowsError,
 } from "../mod.ts";
-import { WindowsError } from "../ffi/errors.ts";
 
 /** `ERROR_FAIL_NOACTION_REBOOT`: RmShutdown did nothing because a reboot is needed anyway. */
 const ERROR_FAIL_NOACTION_REBOOT = 350;
