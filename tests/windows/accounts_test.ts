@@ -82,7 +82,7 @@ Deno.test({
   ignore: !onWine,
   async fn() {
     // Observed on this lane's Wine 10 (run as root): TokenIsElevated 0, user S-1-5-21-0-0-0-1000
-    // named "<computer>\\root".
+    // named "<computer>\root".
     assert.equal(isElevated(), false);
     const ours = (await listProcesses()).find((p) => p.pid === Deno.pid);
     assert.ok(ours?.userSid, "deno.exe is not listed with a SID");
