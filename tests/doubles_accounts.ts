@@ -25,6 +25,7 @@ const ACCOUNT_CONTROL_SYMBOLS = {
   dbl_acct_server_add: { parameters: ["buffer"], result: "i32" },
   dbl_acct_calls: { parameters: ["buffer"], result: "i64" },
   dbl_token_set_elevated: { parameters: ["u32"], result: "void" },
+  dbl_acct_set_delay_ms: { parameters: ["u32"], result: "void" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** `SID_NAME_USE` values (winnt.h), for readability in tests. */
@@ -123,6 +124,10 @@ export const accountDoubles = {
   /** TOKEN_ELEVATION.TokenIsElevated of this process's token (false after reset). */
   setElevated(elevated: boolean): void {
     controls().dbl_token_set_elevated(elevated ? 1 : 0);
+  },
+  /** Every LookupAccountSidW first sleeps `ms` (0 after reset), like an RPC timing out. */
+  setDelay(ms: number): void {
+    controls().dbl_acct_set_delay_ms(ms);
   },
   /** Closes the control library (it reopens on next use). */
   close(): void {

@@ -30,7 +30,13 @@ import {
 import { advapi32, kernel32 } from "../ffi/load.ts";
 import { sidToString } from "../ffi/sid.ts";
 import { encodeWide } from "../ffi/utf16.ts";
-import { type CallContext, callContext, callIdempotent, CONTEXT } from "./_context.ts";
+import {
+  type CallContext,
+  callContext,
+  callIdempotent,
+  CONTEXT,
+  NonblockingCallError,
+} from "./_context.ts";
 
 /** What kind of account a SID names (`SID_NAME_USE`, winnt.h), by its `SidType…` name. */
 export type SidNameUse =
@@ -203,6 +209,8 @@ async function lookupIn(
  * @throws {TypeError} When `sid` is not a SID.
  * @throws {WindowsError} For any other failure: RPC_S_SERVER_UNAVAILABLE for a server that
  * cannot be reached, ERROR_TRUSTED_RELATIONSHIP_FAILURE when the domain cannot be asked, ….
+ * @throws {NonblockingCallError} When a remote lookup failed after more than a second on the
+ * FFI thread pool, so its code could not be read without blocking as long again.
  */
 export async function lookupAccountName(
   sid: string | Uint8Array,
@@ -213,12 +221,19 @@ export async function lookupAccountName(
   return await lookupIn(callContext(null, server, server !== ""), bytes);
 }
 
+/** How a lookup failed: with its Win32 code, or too slowly on the pool for the code to be read. */
+type LookupFailure = WindowsError | NonblockingCallError;
+
+function isLookupFailure(value: unknown): value is LookupFailure {
+  return value instanceof WindowsError || value instanceof NonblockingCallError;
+}
+
 /**
  * Account names by SID text for one listing on one server: a server's processes run under a
  * handful of accounts, so 10,000 processes cost one `LookupAccountSidW` per distinct SID.
  * Unmapped SIDs (`null`) and failures are remembered too, so no SID is asked twice; after
- * RPC_S_SERVER_UNAVAILABLE no further SID is asked at all (the server's LSA is unreachable, and
- * each try could wait for an RPC timeout). Make a new cache per listing: names change (a
+ * RPC_S_SERVER_UNAVAILABLE, or a remote failure too slow to read its code, no further SID is
+ * asked at all (the server's LSA is unreachable, and each try could wait for an RPC timeout). Make a new cache per listing: names change (a
  * renamed account), and a long-lived cache would show old ones.
  *
  * @example
@@ -232,8 +247,8 @@ export async function lookupAccountName(
  */
 export class AccountNameCache {
   readonly #context: CallContext;
-  readonly #answers = new Map<string, AccountName | null | WindowsError>();
-  #unreachable: WindowsError | undefined;
+  readonly #answers = new Map<string, AccountName | null | LookupFailure>();
+  #unreachable: LookupFailure | undefined;
   #lookups = 0;
 
   /**
@@ -266,6 +281,8 @@ export class AccountNameCache {
    * @returns The account, or `null` when no account maps to it.
    * @throws {WindowsError} As {@linkcode lookupAccountName} does (the same error again for the
    * same SID; the server's RPC_S_SERVER_UNAVAILABLE for every SID once it was seen).
+   * @throws {NonblockingCallError} When a remote lookup failed too slowly for its code to be
+   * read (then for every later SID too: the server is as good as unreachable).
    */
   async lookup(sid: string): Promise<AccountName | null> {
     let answer = this.#answers.get(sid);
@@ -276,13 +293,16 @@ export class AccountNameCache {
       try {
         answer = await lookupIn(this.#context, bytes);
       } catch (error) {
-        if (!(error instanceof WindowsError)) throw error;
+        if (!isLookupFailure(error)) throw error; // AbandonedError, bugs: not the SID's fault
         answer = error;
-        if (error.code === RPC_S_SERVER_UNAVAILABLE) this.#unreachable = error;
+        // Unreachable, or so slow to fail that it timed out: the next SID would wait as long.
+        const hopeless = error instanceof NonblockingCallError ||
+          error.code === RPC_S_SERVER_UNAVAILABLE;
+        if (hopeless) this.#unreachable = error;
       }
       this.#answers.set(sid, answer);
     }
-    if (answer instanceof WindowsError) throw answer;
+    if (isLookupFailure(answer)) throw answer;
     return answer;
   }
 
@@ -298,7 +318,7 @@ export class AccountNameCache {
     try {
       return (await this.lookup(sid))?.qualified ?? "";
     } catch (error) {
-      if (error instanceof WindowsError) return "";
+      if (isLookupFailure(error)) return "";
       throw error;
     }
   }

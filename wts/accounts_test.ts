@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 
 import { AccountNameCache, isElevated, lookupAccountName } from "./accounts.ts";
 import { listProcesses } from "./processes.ts";
+import { NonblockingCallError } from "./_context.ts";
 import {
   ERROR_ACCESS_DENIED,
   ERROR_INSUFFICIENT_BUFFER,
@@ -145,6 +146,16 @@ Deno.test("AccountNameCache stops asking a server whose LSA is unreachable", asy
   // The nonblocking call and its one blocking repeat (for an exact code), then nothing more.
   assert.equal(accountDoubles.calls("nowhere"), 2);
   await assert.rejects(() => names.lookup(BOB), windowsError(RPC_S_SERVER_UNAVAILABLE));
+});
+
+Deno.test("AccountNameCache: a remote failure too slow to repeat stops the lookups on that server", async () => {
+  setUp();
+  // Slower than FAST_FAILURE_MS: the nonblocking failure is not repeated on the main thread.
+  accountDoubles.setDelay(1100);
+  const names = new AccountNameCache({ server: "nowhere" });
+  await assert.rejects(() => names.lookup(ALICE), NonblockingCallError);
+  assert.equal(await names.qualified(BOB), "");
+  assert.equal(accountDoubles.calls("nowhere"), 1);
 });
 
 Deno.test("listProcesses fills user with one lookup per distinct SID", async () => {

@@ -48,6 +48,7 @@ static size_t known_used;
 static ServerCalls server_calls[64];
 static size_t server_calls_used;
 static DWORD_ token_elevated;
+static uint32_t lookup_delay_ms; /* every LookupAccountSidW first sleeps this long */
 
 /* lpSystemName as the table keys it: NULL and "" are the local computer; leading backslashes
  * ("\\\\rdsh01") are dropped, as callers pass either form. Caller provides 64 bytes. */
@@ -115,7 +116,9 @@ DBL_EXPORT BOOL_ WINAPI_ LookupAccountSidW(const wchar16 *system, const uint8_t 
   system_name_key(system, server);
   dbl_lock();
   count_call(server);
+  uint32_t delay = lookup_delay_ms;
   dbl_unlock();
+  if (delay) dbl_sleep_ms(delay); /* an RPC to a slow or unreachable LSA */
   if (dbl_should_fail("LookupAccountSidW", &error)) {
     dbl_set_last_error(error);
     return 0;
@@ -337,7 +340,14 @@ DBL_EXPORT void dbl_token_set_elevated(DWORD_ elevated) {
   dbl_unlock();
 }
 
-/* Accounts, reachable servers, call counts and elevation are cleared; open tokens survive on
+/* Every LookupAccountSidW sleeps ms first (0 = answer at once), like an RPC timing out. */
+DBL_EXPORT void dbl_acct_set_delay_ms(uint32_t ms) {
+  dbl_lock();
+  lookup_delay_ms = ms;
+  dbl_unlock();
+}
+
+/* Accounts, reachable servers, call counts, delay and elevation are cleared; open tokens survive on
  * purpose (they are the caller's to close, and an unclosed one must keep showing as a leak). */
 static void reset_advapi32(void) {
   dbl_lock();
@@ -345,6 +355,7 @@ static void reset_advapi32(void) {
   known_used = 0;
   server_calls_used = 0;
   token_elevated = 0;
+  lookup_delay_ms = 0;
   dbl_unlock();
 }
 
