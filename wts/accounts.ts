@@ -129,6 +129,15 @@ function unwide(bytes: Uint8Array<ArrayBuffer>, units: number): string {
 /**
  * One lookup in `context` (its server is `lpSystemName`): the documented buffer protocol, with
  * one retry at the sizes a too-small first call asked for.
+ *
+ * Evidence: Microsoft's page says a too-small buffer fails and the count "receives the required
+ * buffer size, including the terminating null character"
+ * (https://learn.microsoft.com/en-us/windows/win32/api/winbase/nf-winbase-lookupaccountsidw);
+ * Wine's conformance tests, run against native Windows (wine dlls/advapi32/tests/security.c,
+ * test_LookupAccountSid), show that size is the success count + 1, so on success the counts are
+ * lengths WITHOUT the NUL, and that an unknown lpSystemName fails with RPC_S_SERVER_UNAVAILABLE.
+ * Go's syscall.LookupAccountSid also retries only while the size asked grows. Retrying ONCE is
+ * this library's bound: a second ERROR_INSUFFICIENT_BUFFER is reported, never looped on.
  */
 async function lookupIn(
   context: CallContext,
