@@ -30,6 +30,7 @@ export * from "./ffi/errors.ts";
 export * from "./wts/sessions.ts";
 export * from "./wts/messages.ts";
 export * from "./wts/processes.ts";
+export * from "./wts/accounts.ts";
 export * from "./wts/server.ts";
 export * from "./wts/fanout.ts";
 export * from "./wts/events.ts";

@@ -399,6 +399,8 @@ export const ERROR_TABLE: readonly ErrorNameEntry[] = [
     "ERROR_HOST_DOWN",
     "The remote system is not available. For information about network troubleshooting, see Windows Help.",
   ],
+  [1332, "ERROR_NONE_MAPPED", "No mapping between account names and security IDs was done."],
+  [1337, "ERROR_INVALID_SID", "The security ID structure is invalid."],
   [
     1355,
     "ERROR_NO_SUCH_DOMAIN",
@@ -406,6 +408,11 @@ export const ERROR_TABLE: readonly ErrorNameEntry[] = [
   ],
   [1722, "RPC_S_SERVER_UNAVAILABLE", "The RPC server is unavailable."],
   [1726, "RPC_S_CALL_FAILED", "The remote procedure call failed."],
+  [
+    1789,
+    "ERROR_TRUSTED_RELATIONSHIP_FAILURE",
+    "The trust relationship between this workstation and the primary domain failed.",
+  ],
   [
     3010,
     "ERROR_SUCCESS_REBOOT_REQUIRED",

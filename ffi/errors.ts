@@ -70,6 +70,8 @@ export const ERROR_SESSION_CREDENTIAL_CONFLICT = 1219;
 export const ERROR_CANCELLED = 1223;
 /** The request was aborted. */
 export const ERROR_REQUEST_ABORTED = 1235;
+/** No mapping between account names and SIDs was done (LookupAccountSidW: a deleted account). */
+export const ERROR_NONE_MAPPED = 1332;
 /** The specified domain either does not exist or could not be contacted. */
 export const ERROR_NO_SUCH_DOMAIN = 1355;
 /** The RPC server is unavailable (a remote server is down or unreachable). */

@@ -17,6 +17,7 @@
  * @module
  */
 
+import { ADVAPI32_SYMBOLS, type Advapi32Symbols } from "./advapi32.ts";
 import { KERNEL32_SYMBOLS, type Kernel32Symbols } from "./kernel32.ts";
 import { RSTRTMGR_SYMBOLS, type RstrtmgrSymbols } from "./rstrtmgr.ts";
 import { WTSAPI32_SYMBOLS, type Wtsapi32Symbols } from "./wtsapi32.ts";
@@ -25,12 +26,13 @@ import { WTSAPI32_SYMBOLS, type Wtsapi32Symbols } from "./wtsapi32.ts";
 export const DLL_DIR_ENV = "WINSESSION_DLL_DIR";
 
 /** The libraries winsession binds, by their Windows base name. */
-export type LibraryName = "wtsapi32" | "rstrtmgr" | "kernel32";
+export type LibraryName = "wtsapi32" | "rstrtmgr" | "kernel32" | "advapi32";
 
 let dllDirectory: string | undefined;
 let wts: Deno.DynamicLibrary<Wtsapi32Symbols> | undefined;
 let rm: Deno.DynamicLibrary<RstrtmgrSymbols> | undefined;
 let k32: Deno.DynamicLibrary<Kernel32Symbols> | undefined;
+let adv: Deno.DynamicLibrary<Advapi32Symbols> | undefined;
 
 /**
  * Loads the three libraries from `directory` instead of the system's (`undefined` restores the
@@ -55,7 +57,12 @@ export function closeLibraries(): void {
   wts?.close();
   rm?.close();
   k32?.close();
-  wts = rm = k32 = undefined;
+  adv?.close();
+  wts =
+    rm =
+    k32 =
+    adv =
+      undefined;
 }
 
 function extension(): string {
@@ -134,4 +141,9 @@ export function rstrtmgr(): Deno.DynamicLibrary<RstrtmgrSymbols>["symbols"] {
 /** kernel32.dll, opened on first use. */
 export function kernel32(): Deno.DynamicLibrary<Kernel32Symbols>["symbols"] {
   return (k32 ??= open("kernel32", KERNEL32_SYMBOLS)).symbols;
+}
+
+/** advapi32.dll, opened on first use. */
+export function advapi32(): Deno.DynamicLibrary<Advapi32Symbols>["symbols"] {
+  return (adv ??= open("advapi32", ADVAPI32_SYMBOLS)).symbols;
 }

@@ -1,6 +1,6 @@
 /**
  * Processes of a Remote Desktop Session Host, like `query process` and `tskill`: list them with
- * their session, user SID, counters and CPU times, and end one.
+ * their session, user (SID and `DOMAIN\\name`), counters and CPU times, and end one.
  *
  * @example The ten largest working sets in session 2
  * ```ts ignore
@@ -23,11 +23,13 @@ import {
   callIdempotent,
   callOnce,
   checkDword,
+  contextOptions,
   OutBlock,
   withContext,
   WTS_ANY_SESSION,
   WTSTypeProcessInfoLevel1,
 } from "./_context.ts";
+import { AccountNameCache } from "./accounts.ts";
 import type { ServerOption } from "./sessions.ts";
 
 /**
@@ -45,6 +47,10 @@ export interface ProcessInfo {
   sessionId: number;
   /** The user's SID as text (`"S-1-5-18"`), or `null` when the server gave none. */
   userSid: string | null;
+  /** The user as `"DOMAIN\\name"` (LookupAccountSidW on the listing's server), or `""` when
+   * there is no SID, no account maps to it (a deleted account) or the lookup failed: show
+   * `userSid` then. */
+  user: string;
   /** Number of threads. */
   threads: number | null;
   /** Number of open handles. */
@@ -118,6 +124,7 @@ async function listProcessesIn(
         name: row.processName,
         sessionId: row.sessionId,
         userSid: row.userSid,
+        user: "",
         threads: row.numberOfThreads,
         handles: row.handleCount,
         pagefileBytes: row.pagefileUsage,
@@ -151,6 +158,7 @@ async function listProcessesIn(
         name: row.processName,
         sessionId: row.sessionId,
         userSid: row.userSid,
+        user: "",
         threads: null,
         handles: null,
         pagefileBytes: null,
@@ -170,7 +178,8 @@ async function listProcessesIn(
 /**
  * The server's processes (WTSEnumerateProcessesExW at level 1, falling back to
  * WTSEnumerateProcessesW when Ex fails, with the counters then `null`). The array is decoded
- * from one view of the returned block, which is freed before the promise settles.
+ * from one view of the returned block, which is freed before the promise settles. Each distinct
+ * user SID is then looked up once (LookupAccountSidW on the same server) to fill `user`.
  *
  * @example All processes, then one session's
  * ```ts ignore
@@ -187,7 +196,22 @@ async function listProcessesIn(
  * @throws {WindowsError} When the server cannot be reached or refuses.
  */
 export function listProcesses(options?: ListProcessesOptions): Promise<ProcessInfo[]> {
-  return withContext(options, (context) => listProcessesIn(context, options?.session));
+  return withContext(options, async (context) => {
+    const processes = await listProcessesIn(context, options?.session);
+    // One lookup per distinct SID, on the listing's server, in the listing's call context;
+    // awaited only on a miss, so 10,000 rows do not cost 10,000 microtask turns.
+    const names = new AccountNameCache(contextOptions(context));
+    const users = new Map<string, string>();
+    for (const process of processes) {
+      if (process.userSid === null) continue;
+      let user = users.get(process.userSid);
+      if (user === undefined) {
+        users.set(process.userSid, user = await names.qualified(process.userSid));
+      }
+      process.user = user;
+    }
+    return processes;
+  });
 }
 
 /**

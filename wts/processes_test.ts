@@ -7,6 +7,7 @@ import {
   WindowsError,
 } from "../ffi/errors.ts";
 import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { accountDoubles, SidNameUse } from "../tests/doubles_accounts.ts";
 
 function setUp(): void {
   useDoubles();
@@ -26,6 +27,12 @@ function setUp(): void {
   });
   doubles.addProcess({ pid: 800, sessionId: 2, name: "notepad.exe", sid: "S-1-5-21-1-2-3-1001" });
   doubles.addProcess({ pid: 801, sessionId: 2, name: "calc.exe", accessDenied: true });
+  accountDoubles.add({
+    sid: "S-1-5-18",
+    domain: "NT AUTHORITY",
+    name: "SYSTEM",
+    use: SidNameUse.WellKnownGroup,
+  });
 }
 
 function expectWindowsError(code: number): (error: unknown) => boolean {
@@ -46,6 +53,7 @@ Deno.test("listProcesses decodes the Ex level-1 rows", async () => {
     name: "System",
     sessionId: 0,
     userSid: "S-1-5-18",
+    user: "NT AUTHORITY\\SYSTEM",
     threads: 150,
     handles: 3000,
     pagefileBytes: 4096,

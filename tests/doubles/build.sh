@@ -85,7 +85,7 @@ else
   link=("$implib")
 fi
 
-for name in kernel32 wtsapi32 rstrtmgr; do
+for name in kernel32 wtsapi32 rstrtmgr advapi32; do
   source="$here/$name.c"
   [[ -e "$source" ]] || continue
   library="$out/$name.$ext"
@@ -109,7 +109,7 @@ done
 # On Windows a DLL named like a system one (kernel32.dll above all, a KnownDLL) resolves to the
 # system's, so ffi/load.ts prefers winsession_<name>.dll there: keep a copy under that name.
 if [[ "$target" == windows ]]; then
-  for name in kernel32 wtsapi32 rstrtmgr; do
+  for name in kernel32 wtsapi32 rstrtmgr advapi32; do
     library="$out/$name.dll"
     if [[ -e "$library" ]] && stale "$out/winsession_$name.dll" "$library"; then
       cp -f "$library" "$out/winsession_$name.dll"

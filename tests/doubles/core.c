@@ -445,6 +445,34 @@ void dbl_on_reset(void (*hook)(void)) {
   dbl_unlock();
 }
 
+static int (*handle_closers[8])(void *);
+static size_t handle_closers_used;
+
+void dbl_on_close_handle(int (*closer)(void *handle)) {
+#ifdef _WIN32
+  HMODULE pinned; /* the closer must outlive any FreeLibrary of its module */
+  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                     (LPCWSTR)(void *)closer, &pinned);
+#endif
+  dbl_lock();
+  int known = 0;
+  for (size_t i = 0; i < handle_closers_used; i++) known |= handle_closers[i] == closer;
+  if (!known && handle_closers_used < sizeof handle_closers / sizeof handle_closers[0])
+    handle_closers[handle_closers_used++] = closer;
+  dbl_unlock();
+}
+
+int dbl_close_foreign_handle(void *handle) {
+  dbl_lock();
+  size_t count = handle_closers_used;
+  int (*closers[8])(void *);
+  memcpy(closers, handle_closers, count * sizeof closers[0]);
+  dbl_unlock();
+  for (size_t i = 0; i < count; i++)
+    if (closers[i](handle)) return 1;
+  return 0;
+}
+
 void dbl_reset(void) {
   dbl_lock();
   for (size_t i = 0; i < processes_used; i++) free(processes[i]);

@@ -112,6 +112,12 @@ int dbl_should_fail(const char *function, DWORD_ *error);
 /* Registers a hook dbl_reset runs after clearing the core (called WITHOUT the core lock held, so
  * the hook takes dbl_lock itself). Also pins the hook's module so it is never unloaded. */
 void dbl_on_reset(void (*hook)(void));
+/* Handles another double opens but kernel32's CloseHandle closes (advapi32's process tokens):
+ * the double registers a closer that returns 1 when the handle was its own and it freed it;
+ * kernel32's CloseHandle asks every closer (without the core lock held) and, when one took the
+ * handle, lowers the kernel handle counter the opener raised with dbl_count_handle(1). */
+void dbl_on_close_handle(int (*closer)(void *handle));
+int dbl_close_foreign_handle(void *handle);
 
 /* ---- identity of "this" process (GetCurrentProcessId, WTS_CURRENT_SESSION, console) -------- */
 DBL_EXPORT void dbl_set_current_pid(DWORD_ pid);          /* default: the real process id */

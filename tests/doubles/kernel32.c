@@ -238,6 +238,10 @@ DBL_EXPORT BOOL_ WINAPI_ K32(CloseHandle)(HANDLE_ handle) {
   size_t i = handle_index(handle);
   if (i == (size_t)-1) {
     dbl_unlock();
+    if (dbl_close_foreign_handle(handle)) { /* a token from the advapi32 double */
+      dbl_count_handle(-1);
+      return 1;
+    }
     dbl_set_last_error(ERROR_INVALID_HANDLE_);
     return 0;
   }
