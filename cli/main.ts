@@ -18,7 +18,7 @@ import { type CliContext, type CliIO, denoIO, describeFailure, ExitCode } from "
 
 export type { CliContext, CliIO } from "./common.ts";
 export { ExitCode } from "./common.ts";
-import { registerSessionCommands } from "./sessions.ts";
+import { registerSessionCommands } from "./_session_format.ts";
 import { registerRestartManagerCommands } from "./locks.ts";
 import { registerCompletionCommand } from "./completions.ts";
 
