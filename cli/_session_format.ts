@@ -12,12 +12,13 @@ import {
   CliError,
   type CliIO,
   type Column,
+  describeFailure,
   ExitCode,
   formatTable,
   humanBytes,
   humanDuration,
   humanTime,
-  parseSeconds,
+  parseSecondsOption,
 } from "./common.ts";
 import type { ProcessInfo, ServerResult, Session } from "../mod.ts";
 
@@ -192,9 +193,25 @@ export function serverNames(names: string[] | undefined): string[] {
   return (names ?? []).map((name) => serverName(name)!);
 }
 
-/** `--timeout` in milliseconds, or undefined when not given. */
+/** `--timeout` in milliseconds, or undefined when not given (see `parseSecondsOption`). */
 export function timeoutMs(text: string | undefined): number | undefined {
-  return text === undefined ? undefined : parseSeconds(text, "--timeout") * 1000;
+  return text === undefined ? undefined : Math.round(parseSecondsOption(text, "--timeout") * 1000);
+}
+
+/**
+ * Runs `work` for one named server and makes its failure one line that names the server
+ * (`rdsh01: WTSOpenServerW failed: …`), keeping the exit code of the failure; messages that
+ * already name it are left as they are. The local server (undefined) adds nothing.
+ */
+export async function onServer<T>(server: string | undefined, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (server === undefined || error instanceof CliError) throw error;
+    const { message, exitCode } = describeFailure(error);
+    if (message.startsWith(`${server} `) || message.includes(` on ${server}`)) throw error;
+    throw new CliError(`${server}: ${message}`, exitCode);
+  }
 }
 
 /** Per-server failures: one stderr line each; the exit code says whether anything answered. */

@@ -18,6 +18,24 @@ export async function run(
   return { code, io };
 }
 
+/**
+ * Runs the CLI on a terminal that answers "y" to its one question, after `meanwhile` ran: what
+ * happens while a confirmation prompt is open (the target changes under it).
+ */
+export async function runChangedWhileAsking(
+  args: string[],
+  meanwhile: () => void | Promise<void>,
+): Promise<{ code: number; io: RecordingIO }> {
+  const io = recordingIO({ interactive: true });
+  io.ask = async (question) => {
+    io.questions.push(question);
+    await meanwhile();
+    return "y";
+  };
+  const code = await main(args, io);
+  return { code, io };
+}
+
 export const HOUR = 3600_000;
 export const WTS_EVENT_LOGON = 0x20;
 export const WTS_EVENT_DISCONNECT = 0x10;
