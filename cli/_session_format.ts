@@ -20,7 +20,7 @@ import {
   humanTime,
   parseSecondsOption,
 } from "./common.ts";
-import type { ProcessInfo, ServerResult, Session } from "../mod.ts";
+import type { FanOutOptions, ProcessInfo, ServerResult, Session } from "../mod.ts";
 
 // ---- JSON shapes (the documented, stable output of --json) ------------------------------------
 
@@ -199,19 +199,45 @@ export function timeoutMs(text: string | undefined): number | undefined {
 }
 
 /**
- * Runs `work` for one named server and makes its failure one line that names the server
- * (`rdsh01: WTSOpenServerW failed: …`), keeping the exit code of the failure; messages that
- * already name it are left as they are. The local server (undefined) adds nothing.
+ * `error` as one line that names `server` (`rdsh01: WTSOpenServerW failed: …`), keeping its
+ * exit code; errors that already name it, usage errors, and the local server (undefined) are
+ * left as they are.
  */
+export function namingServer(server: string | undefined, error: unknown): unknown {
+  if (server === undefined || error instanceof CliError) return error;
+  const { message, exitCode } = describeFailure(error);
+  if (message.startsWith(`${server} `) || message.includes(` on ${server}`)) return error;
+  return new CliError(`${server}: ${message}`, exitCode);
+}
+
+/** Runs `work` for one server; its failure names the server (see {@linkcode namingServer}). */
 export async function onServer<T>(server: string | undefined, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (server === undefined || error instanceof CliError) throw error;
-    const { message, exitCode } = describeFailure(error);
-    if (message.startsWith(`${server} `) || message.includes(` on ${server}`)) throw error;
-    throw new CliError(`${server}: ${message}`, exitCode);
+    throw namingServer(server, error);
   }
+}
+
+/**
+ * One server's listing. A named server with a `--timeout` goes through the fan-out's deadline
+ * (`fanOut` with that one server), so the call is abandoned at the deadline like any server of
+ * several (its late answer is still freed); without one, or on the local server (whose calls
+ * run on the main thread and cannot be abandoned), it is a plain call. Failures name the server.
+ */
+export function listOnOneServer<T>(
+  server: string | undefined,
+  timeout: number | undefined,
+  signal: AbortSignal | undefined,
+  list: (options: { server?: string }) => Promise<T>,
+  fanOut: (servers: string[], options: FanOutOptions) => Promise<ServerResult<T>[]>,
+): Promise<T> {
+  return onServer(server, async () => {
+    if (server === undefined || timeout === undefined) return await list({ server });
+    const result = (await fanOut([server], { timeoutMs: timeout, signal }))[0]!;
+    if (result.ok) return result.value;
+    throw result.error;
+  });
 }
 
 /** Per-server failures: one stderr line each; the exit code says whether anything answered. */
@@ -242,6 +268,8 @@ export function serverAnswer(result: ServerResult<unknown>): ServerAnswerJson {
 
 /** The help paragraph of the commands that take several `--server`. */
 export const MULTI_SERVER_HELP = `
+--timeout (seconds, up to 2147483) limits each named server; with one --server there is no
+limit unless it is given, with several the default is 10.
 With several --server, the servers are queried at the same time: rows of the servers that
 answered are printed (with a SERVER column), each failed server gets one line on stderr, and the
 exit code is 6 if some failed, 1 if all failed. --json then prints one object per server:

@@ -6,7 +6,14 @@
  */
 
 import { type Command, Option } from "./commander.ts";
-import { type CliContext, ExitCode, parseDword, printJson } from "./common.ts";
+import {
+  type CliContext,
+  CliError,
+  ExitCode,
+  parseDword,
+  parseSecondsOption,
+  printJson,
+} from "./common.ts";
 import {
   getSession,
   listSessions,
@@ -16,7 +23,41 @@ import {
   sendMessage,
   type Session,
 } from "../mod.ts";
-import { serverLabel, serverName, table } from "./_session_format.ts";
+import { namingServer, onServer, serverLabel, serverName, table } from "./_session_format.ts";
+
+/** What `--dry-run` prints: who would get the message, as a table or JSON. */
+function printDryRun(
+  context: CliContext,
+  json: boolean,
+  title: string,
+  text: string,
+  sessions: readonly Session[],
+  server: string | undefined,
+): void {
+  const { io } = context;
+  if (json) {
+    printJson(io, {
+      dryRun: true,
+      title,
+      text,
+      sessions: sessions.map((s) => ({
+        sessionId: s.id,
+        user: s.user,
+        stationName: s.stationName,
+      })),
+    });
+    return;
+  }
+  const count = sessions.length === 1 ? "1 session" : `${sessions.length} sessions`;
+  io.out(
+    `Would send "${title}" to ${count} on ${serverLabel(server)} (dry run: nothing was sent):\n`,
+  );
+  io.out(table(io, sessions, [
+    { header: "ID", cell: (s) => String(s.id), right: true },
+    { header: "USER", cell: (s) => s.user },
+    { header: "SESSION", cell: (s) => s.stationName },
+  ]));
+}
 
 /** Adds `message` to `program`. */
 export function registerMessageCommand(program: Command, context: CliContext): void {
@@ -40,31 +81,51 @@ export function registerMessageCommand(program: Command, context: CliContext): v
     )
     .option("-s, --server <host>", "the server (default: this computer)")
     .option("--json", "print the answers as JSON")
+    .option("-n, --dry-run", "look the sessions up and say who would get the message; send nothing")
     .addHelpText(
       "after",
       `
 Answers: ok, cancel, yes, no, abort, retry, ignore, tryAgain, continue, timeout (the box timed
 out), async (not waited for). With "all", sessions without a user (Services, listeners) are
 skipped, every other session gets the message at the same time, and each answer is reported; a
-session that fails gets a line on stderr (exit 6 if some failed, 1 if all failed).
+session that fails gets a line on stderr (exit 6 if some failed, 1 if all failed). An empty
+(or blank) text is refused (exit 2). --dry-run looks the sessions up the same way, lists who
+would get the message (with --json: { dryRun, title, text, sessions: [{ sessionId, user,
+stationName }] }), sends nothing and exits 0.
 
 Examples:
   winsession message 2 "Server restarts at 18:00"
   winsession message all "Please save your work" --title "Maintenance" --timeout 60
+  winsession message all "Please save your work" --dry-run
   winsession message 2 "Log off now?" --buttons yesNo --icon question --wait`,
     )
     .action(async (target, text, options) => {
       const server = serverName(options.server);
-      const timeoutSeconds = parseDword(options.timeout, "--timeout");
-      let sessions: Session[];
-      if (target.trim().toLowerCase() === "all") {
-        sessions = (await listSessions({ server })).filter((s) => s.user !== "");
-        if (sessions.length === 0) {
-          io.err(`winsession: no session with a user on ${serverLabel(server)}: nothing sent\n`);
-          return;
-        }
-      } else {
-        sessions = [await getSession(parseDword(target, "session id"), { server })];
+      // WTSSendMessageW takes the timeout as a DWORD of seconds; Windows runs that timer.
+      const timeoutSeconds = parseSecondsOption(options.timeout, "--timeout", {
+        allowZero: true,
+        integer: true,
+        maxSeconds: 0xffff_ffff,
+      });
+      if (text.trim() === "") {
+        throw new CliError("the message text is empty: give the text to show (nothing was sent)");
+      }
+      const all = target.trim().toLowerCase() === "all";
+      const id = all ? undefined : parseDword(target, "session id");
+      const sessions = await onServer(
+        server,
+        async () =>
+          id === undefined
+            ? (await listSessions({ server })).filter((s) => s.user !== "")
+            : [await getSession(id, { server })],
+      );
+      if (sessions.length === 0) {
+        io.err(`winsession: no session with a user on ${serverLabel(server)}: nothing sent\n`);
+        return;
+      }
+      if (options.dryRun) {
+        printDryRun(context, options.json ?? false, options.title, text, sessions, server);
+        return;
       }
       const answers = await Promise.allSettled(sessions.map((session) =>
         sendMessage(session.id, {
@@ -83,7 +144,7 @@ Examples:
         if (answer.status === "fulfilled") rows.push({ session, response: answer.value });
         else {
           const reason = answer.reason;
-          if (sessions.length === 1) throw reason;
+          if (sessions.length === 1) throw namingServer(server, reason);
           io.err(
             `winsession: session ${session.id}: ${
               reason instanceof Error ? reason.message : String(reason)

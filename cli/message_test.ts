@@ -83,3 +83,60 @@ test("message: bad id, unknown session, bad --buttons and a NUL are refused befo
   }
   assert.equal(doubles.lastMessage().count, 0);
 });
+
+test("message: empty or blank text is refused (exit 2) before any lookup", async () => {
+  for (const text of ["", "   ", "\t\n"]) {
+    const { code, io } = await run(["message", "all", text]);
+    assert.equal(code, ExitCode.Usage, JSON.stringify(text));
+    assert.match(io.stderr, /^winsession: the message text is empty/);
+  }
+  assert.equal(doubles.lastMessage().count, 0);
+  assert.equal(
+    doubles.calls("WTSEnumerateSessionsExW") + doubles.calls("WTSEnumerateSessionsW"),
+    0,
+  );
+});
+
+test("message --timeout: whole seconds only, 0 = never; hex, exponent and negatives refused", async () => {
+  for (const value of ["0x10", "1e3", "-1", "2.5", "abc", "4294967296"]) {
+    const { code, io } = await run(["message", "2", "hi", "--timeout", value]);
+    assert.equal(code, ExitCode.Usage, value);
+    assert.match(
+      io.stderr,
+      /--timeout must be a whole number of seconds from 0 to 4294967295 \(0 = never\)/,
+    );
+  }
+  const { code } = await run(["message", "2", "hi", "--timeout", "4294967295"]);
+  assert.equal(code, ExitCode.Ok);
+  assert.equal(doubles.lastMessage().timeout, 4294967295);
+});
+
+test("message all --dry-run: who would get it, nothing sent; --json as one object", async () => {
+  let { code, io } = await run(["message", "all", "Save your work", "--dry-run"]);
+  assert.equal(code, ExitCode.Ok);
+  const [first, header, ...rows] = lines(io.stdout);
+  assert.equal(
+    first,
+    'Would send "Message" to 2 sessions on the local server (dry run: nothing was sent):',
+  );
+  assert.match(header!, /^ID\s+USER\s+SESSION$/);
+  assert.deepEqual(rows.map((row) => row.trim().split(/\s+/)[1]), ["alice", "bob"]);
+  ({ code, io } = await run(["message", "2", "hi", "--title", "IT", "--dry-run", "--json"]));
+  assert.equal(code, ExitCode.Ok);
+  assert.deepEqual(JSON.parse(io.stdout), {
+    dryRun: true,
+    title: "IT",
+    text: "hi",
+    sessions: [{ sessionId: 2, user: "bob", stationName: "RDP-Tcp#3" }],
+  });
+  assert.equal(doubles.lastMessage().count, 0);
+  assert.equal(doubles.calls("WTSSendMessageW"), 0);
+  ({ code } = await run(["message", "42", "hi", "--dry-run"]));
+  assert.equal(code, ExitCode.WindowsError, "an unknown session fails the dry run too");
+});
+
+test("message --server: a failure names the server", async () => {
+  const { code, io } = await run(["message", "all", "hi", "-s", "NOPE"]);
+  assert.equal(code, ExitCode.WindowsError);
+  assert.match(io.stderr, /^winsession: NOPE: .*RPC_S_SERVER_UNAVAILABLE \(1722\)/);
+});

@@ -7,7 +7,7 @@
 import type { Command } from "./commander.ts";
 import { type CliContext, humanDuration, humanTime, parseDword, printJson } from "./common.ts";
 import { getSession } from "../mod.ts";
-import { account, serverName, toSessionJson } from "./_session_format.ts";
+import { account, onServer, serverName, toSessionJson } from "./_session_format.ts";
 
 /** Adds `session` to `program`. */
 export function registerSessionCommand(program: Command, context: CliContext): void {
@@ -26,7 +26,8 @@ Examples:
     )
     .action(async (idText, options) => {
       const id = parseDword(idText, "session id");
-      const session = await getSession(id, { server: serverName(options.server) });
+      const server = serverName(options.server);
+      const session = await onServer(server, () => getSession(id, { server }));
       if (options.json) {
         printJson(io, toSessionJson(session));
         return;

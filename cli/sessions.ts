@@ -9,6 +9,7 @@ import type { Command } from "./commander.ts";
 import { type CliContext, collect, printJson } from "./common.ts";
 import { listSessions, listSessionsOnServers } from "../mod.ts";
 import {
+  listOnOneServer,
   MULTI_SERVER_HELP,
   reportServerFailures,
   serverAnswer,
@@ -27,7 +28,7 @@ export function registerSessionsCommand(program: Command, context: CliContext): 
   program.command("sessions")
     .description("List Remote Desktop sessions (like qwinsta/quser)")
     .option("-s, --server <host>", "query this server (repeat for several)", collect)
-    .option("--timeout <seconds>", "per-server timeout with several --server (default 10)")
+    .option("--timeout <seconds>", "per-server timeout for --server (default 10 with several)")
     .option("--json", "print JSON instead of a table")
     .addHelpText(
       "after",
@@ -35,6 +36,7 @@ export function registerSessionsCommand(program: Command, context: CliContext): 
 Examples:
   winsession sessions
   winsession sessions --server RDS01 --server RDS02
+  winsession sessions --server RDS01 --timeout 5
   winsession sessions --json
 ${MULTI_SERVER_HELP}`,
     )
@@ -42,7 +44,13 @@ ${MULTI_SERVER_HELP}`,
       const servers = serverNames(options.server);
       const timeout = timeoutMs(options.timeout);
       if (servers.length <= 1) {
-        const sessions = await listSessions({ server: servers[0] });
+        const sessions = await listOnOneServer(
+          servers[0],
+          timeout,
+          context.signal,
+          listSessions,
+          listSessionsOnServers,
+        );
         if (options.json) printJson(io, sessions.map(toSessionJson));
         else io.out(table(io, sessions, SESSION_COLUMNS));
         return;

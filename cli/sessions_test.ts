@@ -146,6 +146,33 @@ test("sessions with several --server: --timeout turns a slow server into a failu
   await settleLateAnswers(); // the abandoned call still closes its handle
 });
 
+test("sessions with one --server honours --timeout: exit 1, one line naming the server", async () => {
+  doubles.addServer("SLOW", 1500);
+  const { code, io } = await run(["sessions", "-s", "SLOW", "--timeout", "0.2", "--json"]);
+  assert.equal(code, ExitCode.WindowsError);
+  assert.equal(io.stdout, "");
+  assert.equal(io.stderr, "winsession: SLOW did not answer within 200 ms\n");
+  await settleLateAnswers();
+});
+
+test("--timeout: 0, negative, hex, exponent, words and values past the timer's range are refused", async () => {
+  for (const value of ["0", "-1", "0x10", "1e3", "abc", "", "Infinity", "2147484", "0.0001"]) {
+    for (
+      const args of [["sessions"], ["sessions", "-s", "A"], ["sessions", "-s", "A", "-s", "B"]]
+    ) {
+      const { code, io } = await run([...args, "--timeout", value]);
+      assert.equal(code, ExitCode.Usage, `${args.join(" ")} --timeout ${value}`);
+      assert.match(
+        io.stderr,
+        /^winsession: --timeout must be a number of seconds from 0\.001 to 2147483\.647, got "/,
+      );
+    }
+  }
+  const { code } = await run(["processes", "-s", "A", "-s", "B", "--timeout", "0x10"]);
+  assert.equal(code, ExitCode.Usage);
+  assert.equal(doubles.calls("WTSOpenServerExW") + doubles.calls("WTSOpenServerW"), 0);
+});
+
 test("sessions: an empty --server or a bad --timeout is a usage error", async () => {
   let { code, io } = await run(["sessions", "--server", " "]);
   assert.equal(code, ExitCode.Usage);

@@ -8,7 +8,7 @@
 import type { Command } from "./commander.ts";
 import { type CliContext, humanTime } from "./common.ts";
 import { type SessionEvent, watchSessions } from "../mod.ts";
-import { serverLabel, serverName } from "./_session_format.ts";
+import { namingServer, serverLabel, serverName } from "./_session_format.ts";
 
 /** The `--json` form of an event (one compact object per line). */
 export function toEventJson(event: SessionEvent): Record<string, unknown> {
@@ -65,6 +65,8 @@ Examples:
           }
           if (signal.aborted) break;
         }
+      } catch (error) {
+        throw namingServer(server, error);
       } finally {
         if (listening) Deno.removeSignalListener("SIGINT", onInterrupt);
       }
