@@ -131,13 +131,12 @@ export function parseDword(text: string, what: string): number {
   return value;
 }
 
-/** Parses a non-negative number of seconds. */
+/**
+ * Parses a number of seconds ≥ 0 (0 allowed) with the one strict parser,
+ * {@linkcode parseSecondsOption}; kept for callers that allow 0.
+ */
 export function parseSeconds(text: string, what = "seconds"): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
-    throw new CliError(`${what} must be a number of seconds ≥ 0, got "${text}"`);
-  }
-  return value;
+  return parseSecondsOption(text, what, { allowZero: true });
 }
 
 /**

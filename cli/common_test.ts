@@ -40,7 +40,7 @@ Deno.test("parseDword rejects negative, fractional, hex, empty and too large ids
 Deno.test("parseSeconds accepts non-negative numbers and rejects the rest", () => {
   assert.equal(parseSeconds("0"), 0);
   assert.equal(parseSeconds("2.5"), 2.5);
-  for (const text of ["", "-1", "abc", "Infinity", "NaN"]) {
+  for (const text of ["", "-1", "abc", "Infinity", "NaN", "0x10", "1e3", "2147484"]) {
     assert.throws(() => parseSeconds(text, "--timeout"), /--timeout must be a number of seconds/);
   }
 });

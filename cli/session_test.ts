@@ -45,3 +45,13 @@ test("session: non-numeric, negative and too large ids are usage errors; nothing
   );
   assert.equal(doubles.calls("WTSQuerySessionInformationW"), 0);
 });
+
+test("session --server: a failure names the server, one line", async () => {
+  const { code, io } = await run(["session", "2", "--server", "NOPE"]);
+  assert.equal(code, ExitCode.WindowsError);
+  assert.equal(lines(io.stderr).length, 1);
+  assert.match(
+    io.stderr,
+    /^winsession: NOPE: WTSQuerySessionInformationW failed: RPC_S_SERVER_UNAVAILABLE \(1722\)/,
+  );
+});

@@ -58,7 +58,8 @@ test("watch: text lines, a note on stderr; abort before any event exits 0", asyn
 test("watch: an unknown server fails at once with the Win32 error", async () => {
   const { code, io } = await run(["watch", "--server", "NOPE"]);
   assert.equal(code, ExitCode.WindowsError);
-  assert.match(io.stderr, /RPC_S_SERVER_UNAVAILABLE/);
+  assert.match(io.stderr, /^winsession: NOPE: .*RPC_S_SERVER_UNAVAILABLE/);
+  assert.equal(lines(io.stderr).length, 1);
 });
 
 Deno.test({
