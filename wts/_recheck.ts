@@ -3,9 +3,15 @@
  * showed in a confirmation) against the target re-read just before the call, so a session id
  * now used by another user, or a process id now used by another program, is never acted on.
  *
- * Between a confirmation and the act there can be an hour (a prompt left open); Windows reuses
- * session ids as soon as a session ends, and process ids as soon as a process's last handle is
- * closed. The re-read costs one query; the call it guards cannot be undone.
+ * Between a confirmation and the act there can be an hour (a prompt left open); session ids and
+ * process ids are both reused once their session or process is gone. For processes, Windows' own
+ * answer is the pair (pid, creation time): RM_UNIQUE_PROCESS "uniquely identifies a process by
+ * its PID and the time the process began", the time being GetProcessTimes' lpCreationTime
+ * (https://learn.microsoft.com/windows/win32/api/restartmanager/ns-restartmanager-rm_unique_process).
+ * For sessions no such key is documented; a reused id carries another logon, so the user,
+ * domain and logon time together stand in for it. The re-read costs one query (one enumeration
+ * for a process); the call it guards cannot be undone. What remains is the window between the
+ * re-read and the call itself, one round trip, which Windows offers no way to close.
  *
  * @module
  */
