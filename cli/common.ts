@@ -7,7 +7,7 @@
  * @module
  */
 
-import { WindowsError } from "../mod.ts";
+import { TargetChangedError, WindowsError } from "../mod.ts";
 
 /** Process exit codes, documented in the README. */
 export const ExitCode = {
@@ -25,6 +25,12 @@ export const ExitCode = {
   NotConfirmed: 5,
   /** Some servers answered and some failed (multi-server commands). */
   Partial: 6,
+  /**
+   * The target changed between the confirmation and the act (`disconnect`, `logoff`, `kill`):
+   * the session now has another user or logon, the process is another one, or it is gone.
+   * Nothing was done.
+   */
+  TargetChanged: 7,
   /** `locks`: at least one process holds the given paths (so scripts can branch on it). */
   Locked: 10,
   /** Interrupted (Ctrl+C). */
@@ -125,11 +131,58 @@ export function parseDword(text: string, what: string): number {
   return value;
 }
 
-/** Parses a non-negative number of seconds. */
+/**
+ * Parses a number of seconds ≥ 0 (0 allowed) with the one strict parser,
+ * {@linkcode parseSecondsOption}; kept for callers that allow 0.
+ */
 export function parseSeconds(text: string, what = "seconds"): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
-    throw new CliError(`${what} must be a number of seconds ≥ 0, got "${text}"`);
+  return parseSecondsOption(text, what, { allowZero: true });
+}
+
+/**
+ * The longest delay a timer runs as asked: 2^31 − 1 ms (about 24.8 days). Deno, like browsers,
+ * treats a longer delay as 1 ms, so a larger timeout would expire at once.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** What {@linkcode parseSecondsOption} accepts besides a positive decimal number of seconds. */
+export interface SecondsLimits {
+  /** Accept 0 (for options where it means "never"); default false. */
+  allowZero?: boolean;
+  /** Accept only whole seconds (options passed to Windows as a DWORD); default false. */
+  integer?: boolean;
+  /** The largest value; default {@linkcode MAX_TIMER_MS} / 1000 (2147483.647). */
+  maxSeconds?: number;
+}
+
+/**
+ * Parses a seconds option (`--timeout 2.5`) strictly: plain decimal digits only, so `0x10`,
+ * `1e3`, `-1`, `Infinity` and `abc` are refused instead of read as JavaScript numbers, and a
+ * value whose milliseconds would overflow a timer is refused instead of expiring at once. The
+ * message names the option as typed on the command line.
+ *
+ * @example
+ * ```ts ignore
+ * parseSecondsOption("2.5", "--timeout"); // 2.5
+ * parseSecondsOption("0", "--timeout", { allowZero: true, integer: true }); // 0
+ * parseSecondsOption("0x10", "--timeout"); // throws CliError (exit 2)
+ * ```
+ */
+export function parseSecondsOption(
+  text: string,
+  option: string,
+  limits: SecondsLimits = {},
+): number {
+  const trimmed = text.trim();
+  const integer = limits.integer ?? false;
+  const max = limits.maxSeconds ?? MAX_TIMER_MS / 1000;
+  const min = limits.allowZero ? 0 : integer ? 1 : 0.001;
+  const pattern = integer ? /^\d+$/ : /^(\d+(\.\d*)?|\.\d+)$/;
+  const value = Number(trimmed);
+  if (!pattern.test(trimmed) || value < min || value > max) {
+    const kind = integer ? "a whole number of seconds" : "a number of seconds";
+    const zero = limits.allowZero ? " (0 = never)" : "";
+    throw new CliError(`${option} must be ${kind} from ${min} to ${max}${zero}, got "${text}"`);
   }
   return value;
 }
@@ -214,6 +267,9 @@ export function describeFailure(error: unknown): { message: string; exitCode: Ex
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   if (error instanceof WindowsError) {
     return { message: error.message, exitCode: ExitCode.WindowsError };
+  }
+  if (error instanceof TargetChangedError) {
+    return { message: error.message, exitCode: ExitCode.TargetChanged };
   }
   if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
     return { message: error.message, exitCode: ExitCode.Permission };

@@ -11,10 +11,11 @@ import {
   humanTime,
   parseDword,
   parseSeconds,
+  parseSecondsOption,
   printJson,
 } from "./common.ts";
 import { main, VERSION } from "./main.ts";
-import { WindowsError } from "../ffi/errors.ts";
+import { TargetChangedError, WindowsError } from "../ffi/errors.ts";
 import { recordingIO } from "./_testing.ts";
 
 Deno.test("parseDword accepts 0 and 2^32 - 1, trims spaces", () => {
@@ -39,9 +40,38 @@ Deno.test("parseDword rejects negative, fractional, hex, empty and too large ids
 Deno.test("parseSeconds accepts non-negative numbers and rejects the rest", () => {
   assert.equal(parseSeconds("0"), 0);
   assert.equal(parseSeconds("2.5"), 2.5);
-  for (const text of ["", "-1", "abc", "Infinity", "NaN"]) {
+  for (const text of ["", "-1", "abc", "Infinity", "NaN", "0x10", "1e3", "2147484"]) {
     assert.throws(() => parseSeconds(text, "--timeout"), /--timeout must be a number of seconds/);
   }
+});
+
+Deno.test("parseSecondsOption: plain decimals within the timer's range, the option named", () => {
+  assert.equal(parseSecondsOption("2.5", "--timeout"), 2.5);
+  assert.equal(parseSecondsOption(" 10 ", "--timeout"), 10);
+  assert.equal(parseSecondsOption(".5", "--timeout"), 0.5);
+  assert.equal(parseSecondsOption("2147483.647", "--timeout") * 1000, 2 ** 31 - 1);
+  for (const text of ["0", "-1", "0x10", "1e3", "abc", "", "Infinity", "2147483.648", "1,5"]) {
+    assert.throws(
+      () => parseSecondsOption(text, "--wait-timeout"),
+      (error: unknown) =>
+        error instanceof CliError && error.exitCode === ExitCode.Usage &&
+        error.message.startsWith("--wait-timeout must be a number of seconds from 0.001"),
+      text,
+    );
+  }
+  assert.equal(parseSecondsOption("0", "--timeout", { allowZero: true, integer: true }), 0);
+  assert.throws(() => parseSecondsOption("1.5", "--timeout", { integer: true }), /whole number/);
+});
+
+Deno.test("describeFailure: a changed target is exit 7 with its own message", () => {
+  const error = new TargetChangedError("session 2", [
+    { field: "user", expected: "bob", actual: "carol" },
+  ]);
+  assert.deepEqual(describeFailure(error), {
+    message:
+      "session 2 changed since it was looked up (user was bob, is now carol): nothing was done",
+    exitCode: 7,
+  });
 });
 
 Deno.test("collect accumulates repeated options", () => {

@@ -18,7 +18,13 @@ import { type CliContext, type CliIO, denoIO, describeFailure, ExitCode } from "
 
 export type { CliContext, CliIO } from "./common.ts";
 export { ExitCode } from "./common.ts";
-import { registerSessionCommands } from "./sessions.ts";
+import { registerSessionsCommand } from "./sessions.ts";
+import { registerSessionCommand } from "./session.ts";
+import { registerSessionActionCommands } from "./session_actions.ts";
+import { registerMessageCommand } from "./message.ts";
+import { registerKillCommand, registerProcessesCommand } from "./processes.ts";
+import { registerWatchCommand } from "./watch.ts";
+import { registerServersCommand } from "./servers.ts";
 import { registerRestartManagerCommands } from "./locks.ts";
 import { registerCompletionCommand } from "./completions.ts";
 
@@ -53,7 +59,14 @@ export function buildProgram(context: CliContext): Command {
       writeErr: (text) => io.err(text),
       outputError: (text, write) => write(`winsession: ${text.replace(/^error: /, "")}`),
     });
-  registerSessionCommands(program, context);
+  registerSessionsCommand(program, context);
+  registerSessionCommand(program, context);
+  registerSessionActionCommands(program, context);
+  registerMessageCommand(program, context);
+  registerProcessesCommand(program, context);
+  registerKillCommand(program, context);
+  registerWatchCommand(program, context);
+  registerServersCommand(program, context);
   registerRestartManagerCommands(program, context);
   registerCompletionCommand(program, context);
   // Subcommands inherit the output and exit behaviour of the root.

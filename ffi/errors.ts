@@ -325,3 +325,54 @@ export class WindowsError extends Error {
 export function clearLastError(): void {
   kernel32().SetLastError(ERROR_SUCCESS);
 }
+
+/** One difference between what a destructive call was told to expect and what it found. */
+export interface TargetChange {
+  /** What differs: `"user"`, `"domain"`, `"logonTime"`, `"name"`, `"sessionId"`, `"startTime"`, or `"exists"`. */
+  field: string;
+  /** The value the caller expected (as shown to whoever confirmed the action). */
+  expected: string;
+  /** The value found just before acting. */
+  actual: string;
+}
+
+/**
+ * A destructive call was told what its target looked like (`expect`), re-read the target just
+ * before acting, and found something else: the session id now belongs to another user, the
+ * process id to another program, or the target is gone. Nothing was done.
+ *
+ * @example
+ * ```ts
+ * import { TargetChangedError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new TargetChangedError("session 3", [
+ *   { field: "user", expected: "CONTOSO\\bob", actual: "CONTOSO\\carol" },
+ * ]);
+ * assert.equal(
+ *   error.message,
+ *   "session 3 changed since it was looked up (user was CONTOSO\\bob, is now CONTOSO\\carol): nothing was done",
+ * );
+ * ```
+ */
+export class TargetChangedError extends Error {
+  /** Always `"TargetChangedError"`. */
+  override readonly name = "TargetChangedError" as const;
+  /** The target, such as `"session 3 on rdsh01"` or `"process 4242"`. */
+  readonly target: string;
+  /** What changed (at least one entry). */
+  readonly changes: readonly TargetChange[];
+
+  /**
+   * Makes the error.
+   *
+   * @param target The target as people name it, such as `"session 3"`.
+   * @param changes What differs between the expectation and the re-read target.
+   */
+  constructor(target: string, changes: readonly TargetChange[]) {
+    const what = changes.map((c) => `${c.field} was ${c.expected}, is now ${c.actual}`).join("; ");
+    super(`${target} changed since it was looked up (${what}): nothing was done`);
+    this.target = target;
+    this.changes = changes;
+  }
+}

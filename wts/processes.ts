@@ -25,12 +25,17 @@ import {
   checkDword,
   contextOptions,
   OutBlock,
+  queryRequired,
   withContext,
   WTS_ANY_SESSION,
+  WTSInfoClass,
   WTSTypeProcessInfoLevel1,
 } from "./_context.ts";
 import { AccountNameCache } from "./accounts.ts";
 import type { ServerOption } from "./sessions.ts";
+import { type ProcessExpectation, recheckProcess } from "./_recheck.ts";
+
+export { localProcessStartTime, type ProcessExpectation } from "./_recheck.ts";
 
 /**
  * One process. The counters are `null` when the server only answered the basic enumeration
@@ -79,6 +84,11 @@ export interface ListProcessesOptions extends ServerOption {
 export interface TerminateProcessOptions extends ServerOption {
   /** The exit code the process ends with; default 0. */
   exitCode?: number;
+  /**
+   * What the process must still be: it is re-read just before WTSTerminateProcess, and a
+   * {@linkcode TargetChangedError} is thrown (nothing done) when it differs or is gone.
+   */
+  expect?: ProcessExpectation;
 }
 
 async function listProcessesIn(
@@ -193,11 +203,21 @@ async function listProcessesIn(
  *
  * @param options The server and an optional session filter.
  * @returns The processes, in the server's order.
- * @throws {WindowsError} When the server cannot be reached or refuses.
+ * @throws {WindowsError} When the server cannot be reached or refuses;
+ * ERROR_CTX_WINSTATION_NOT_FOUND (7022) when the `session` filtered on does not exist.
  */
 export function listProcesses(options?: ListProcessesOptions): Promise<ProcessInfo[]> {
   return withContext(options, async (context) => {
-    const processes = await listProcessesIn(context, options?.session);
+    const session = options?.session;
+    const processes = await listProcessesIn(context, session);
+    // An empty list for a session filter may mean the session does not exist: the fallback
+    // path filters an all-sessions list itself, and whether WTSEnumerateProcessesExW fails or
+    // answers an empty list for an unknown SessionId is not documented (no public evidence
+    // found either way). Asking the session itself (one query, only when the list is empty)
+    // reports ERROR_CTX_WINSTATION_NOT_FOUND either way instead of an empty table.
+    if (processes.length === 0 && session !== undefined) {
+      await queryRequired(context, session, WTSInfoClass.WTSConnectState, () => true);
+    }
     // One lookup per distinct SID, on the listing's server, in the listing's call context;
     // awaited only on a miss, so 10,000 rows do not cost 10,000 microtask turns.
     const names = new AccountNameCache(contextOptions(context));
@@ -225,15 +245,20 @@ export function listProcesses(options?: ListProcessesOptions): Promise<ProcessIn
  * ```
  *
  * @param pid The process ID.
- * @param options The exit code and the server.
+ * @param options The exit code, the server, and what to `expect`.
  * @returns When the process has been told to end.
  * @throws {WindowsError} ERROR_ACCESS_DENIED, ERROR_INVALID_PARAMETER for an unknown pid, …
+ * @throws {TargetChangedError} With `expect`, when the process changed or is gone.
  */
 export function terminateProcess(pid: number, options?: TerminateProcessOptions): Promise<void> {
-  return withContext(options, (context) => {
+  return withContext(options, async (context) => {
     checkDword(pid, "process id");
     const exitCode = options?.exitCode ?? 0;
     checkDword(exitCode, "exit code");
+    const expect = options?.expect;
+    if (expect !== undefined) {
+      await recheckProcess(context, pid, expect, () => listProcessesIn(context, undefined));
+    }
     // Blocking: it returns at once, and its error code must be exact.
     clearLastError();
     if (wtsapi32().WTSTerminateProcess(context.handle, pid, exitCode) === 0) {

@@ -45,8 +45,10 @@ import {
   WTSInfoClass,
   WTSTypeSessionInfoLevel1,
 } from "./_context.ts";
+import { recheckSession, type SessionExpectation } from "./_recheck.ts";
 
 export { NonblockingCallError } from "./_context.ts";
+export type { SessionExpectation } from "./_recheck.ts";
 
 /** A session's connection state (`WTS_CONNECTSTATE_CLASS` 0 … 9), or `"Unknown"` beyond. */
 export type SessionState =
@@ -107,6 +109,11 @@ export interface ServerOption {
 export interface SessionActionOptions extends ServerOption {
   /** Return only once the operation has completed (`bWait`); default false. */
   wait?: boolean;
+  /**
+   * What the session must still be: it is re-read just before the call, and a
+   * {@linkcode TargetChangedError} is thrown (nothing done) when it differs or is gone.
+   */
+  expect?: SessionExpectation;
 }
 
 const STATES: readonly SessionState[] = [
@@ -416,9 +423,11 @@ async function sessionAction(
   context: CallContext,
   functionName: SessionActionName,
   id: number,
-  wait: boolean,
+  options: SessionActionOptions | undefined,
 ): Promise<void> {
   checkDword(id, "session id");
+  if (options?.expect !== undefined) await recheckSession(context, id, options.expect);
+  const wait = options?.wait ?? false;
   const wts = wtsapi32();
   const blocking = functionName === "WTSDisconnectSession"
     ? wts.WTSDisconnectSession
@@ -444,14 +453,15 @@ async function sessionAction(
  * ```
  *
  * @param id The session ID.
- * @param options `wait` for completion (`bWait`), and the server.
+ * @param options `wait` for completion (`bWait`), the server, and what to `expect`.
  * @returns When the request was made (or, with `wait`, completed).
  * @throws {WindowsError} ERROR_CTX_WINSTATION_NOT_FOUND, ERROR_ACCESS_DENIED, …
+ * @throws {TargetChangedError} With `expect`, when the session changed or is gone.
  */
 export function disconnectSession(id: number, options?: SessionActionOptions): Promise<void> {
   return withContext(
     options,
-    (context) => sessionAction(context, "WTSDisconnectSession", id, options?.wait ?? false),
+    (context) => sessionAction(context, "WTSDisconnectSession", id, options),
   );
 }
 
@@ -466,13 +476,14 @@ export function disconnectSession(id: number, options?: SessionActionOptions): P
  * ```
  *
  * @param id The session ID.
- * @param options `wait` for completion (`bWait`), and the server.
+ * @param options `wait` for completion (`bWait`), the server, and what to `expect`.
  * @returns When the request was made (or, with `wait`, completed).
  * @throws {WindowsError} ERROR_CTX_WINSTATION_NOT_FOUND, ERROR_ACCESS_DENIED, …
+ * @throws {TargetChangedError} With `expect`, when the session changed or is gone.
  */
 export function logoffSession(id: number, options?: SessionActionOptions): Promise<void> {
   return withContext(
     options,
-    (context) => sessionAction(context, "WTSLogoffSession", id, options?.wait ?? false),
+    (context) => sessionAction(context, "WTSLogoffSession", id, options),
   );
 }
