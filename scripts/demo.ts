@@ -61,9 +61,14 @@ const ERIN_SID = "S-1-5-21-1004336348-1177238915-682003330-1115";
  * Resets the doubles and fills them with the demo estate (see the module comment).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { main } from "../cli/main.ts";
+ * import { denoIO } from "../cli/common.ts";
+ * import { DEMO_FILE, demoArgs, demoIO, seedDemo } from "./demo.ts";
+ *
  * using demo = seedDemo();
  * const code = await main(demoArgs(["locks", DEMO_FILE], demo), demoIO(denoIO(), demo));
+ * console.log(code); // 10: Excel holds the file
  * ```
  */
 export function seedDemo(options: DemoOptions = {}): Demo {
@@ -246,8 +251,10 @@ export function demoIO(io: CliIO, demo: Demo): CliIO {
  * code; the temporary folder is removed afterwards.
  *
  * @example
- * ```ts ignore
- * Deno.exit(await runDemo(["--", "sessions", "--json"]));
+ * ```ts
+ * import { runDemo } from "./demo.ts";
+ *
+ * const code = await runDemo(["--", "sessions", "--json"]); // prints the demo's sessions as JSON
  * ```
  */
 export async function runDemo(

@@ -116,3 +116,24 @@ Deno.test("demo: every `$ winsession` sample in the README runs, with the exit c
     }
   }
 });
+
+Deno.test("demo: every `deno task demo` line in the README runs, with the exit code it names", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const lines = [...readme.matchAll(/^deno task demo (.*)$/gm)].map((m) => m[1]!);
+  assert.ok(lines.length >= 5, `only ${lines.length} demo lines found`);
+  for (const line of lines) {
+    const [command, comment = ""] = line.split("#");
+    const args = [...command!.trim().matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+    const { code, stderr } = await demo(args);
+    const named = /exit (\d+)/.exec(comment)?.[1];
+    // A --timeout line times the slow server out only at its real delay, and whether a timer
+    // fires first is no thing to assert: there, only that the command line is valid.
+    if (named && !args.includes("--timeout")) {
+      assert.equal(code, Number(named), `deno task demo ${line}: ${stderr}`);
+    } else if (!named) {
+      assert.equal(code, ExitCode.Ok, `deno task demo ${line}: ${stderr}`);
+    } else {
+      assert.notEqual(code, ExitCode.Usage, `deno task demo ${line}: ${stderr}`);
+    }
+  }
+});
