@@ -83,9 +83,14 @@ export interface ShellGenerator {
  * argument, recursively. Hidden commands and options are left out, as `--help` leaves them out.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { Command } from "../commander.ts";
- * const tree = describeCommandTree(new Command().name("demo").command("list").option("--json"));
+ * import { describeCommandTree } from "./model.ts";
+ *
+ * const program = new Command().name("demo");
+ * program.command("list").option("--json", "print JSON");
+ * const tree = describeCommandTree(program);
+ * console.log(tree.commands[0]?.options.map((option) => option.long)); // [ "--json", "--help" ]
  * ```
  */
 export function describeCommandTree(program: Command): CompletionCommand {
