@@ -12,8 +12,11 @@
  * The estate: the local server (a console session, two RDP users, a listener, four processes,
  * one file held open by Excel), `RDS01` (answers at once), `RDS02` (slow: every call on it takes
  * {@linkcode SLOW_SERVER_DELAY_MS}) and `RDS03` (dead: never registered in the doubles, so every
- * call on it fails with RPC_S_SERVER_UNAVAILABLE, as a server that is down does). All three are
- * listed in the current domain and in CONTOSO for `servers`.
+ * call on it fails with RPC_S_SERVER_UNAVAILABLE (1722), as on Windows, where WTSOpenServer
+ * succeeds without contacting the server and the first query of an unreachable one fails with
+ * "The RPC server is unavailable": Cassia's GetSessions, https://github.com/danports/cassia/issues/74,
+ * and `qwinsta /server:` in the same report). All three are listed in the current domain and in
+ * CONTOSO for `servers`.
  *
  * Windows paths: the README's samples name `D:\Finance\Budget.xlsx`. The demo keeps that file in
  * a temporary folder, passes the folder's path to the CLI for `D:\Finance` and its file, and
