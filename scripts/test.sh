@@ -3,6 +3,9 @@
 # `deno test` takes them), then ends with what was skipped for want of a tool on this machine and
 # how to run it: the last lines a reader sees, after Deno's summary, not lost in the middle.
 set -uo pipefail
+# `deno task test -- file_test.ts`: Deno 2 passes the `--` on; to `deno test` it would mean "the
+# rest are arguments for the tests", and the whole suite would run. Drop a leading one.
+[ "${1:-}" = -- ] && shift
 
 bash tests/doubles/build.sh || exit 1
 deno test --allow-ffi --allow-env --allow-read --allow-write --allow-run --allow-net=127.0.0.1 "$@"
