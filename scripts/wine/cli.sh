@@ -6,6 +6,10 @@
 #
 # Prepares the rootfs and deno.exe first when missing (no-ops otherwise).
 set -euo pipefail
+# Deno 2 passes the `--` of `deno task wine -- sessions --json` on to the task: drop that leading
+# one, or the CLI would take everything after it as arguments ("too many arguments"). A later
+# `--` is the CLI's own and stays.
+[ "${1:-}" = -- ] && shift
 here=$(dirname "$0")
 source "$here/common.sh"
 wine_require_root "$@"
