@@ -44,7 +44,7 @@ import type { RmList, RmRestartOptions, RmShutdownOptions, RmUniqueProcess } fro
 
 export * from "./types.ts";
 export type { RmFilter, RmFilterAction, RmFilterTarget } from "./filters.ts";
-export { resolveFullPath } from "./paths.ts";
+export * from "./paths.ts";
 
 /** `CCH_RM_SESSION_KEY`: a session key is a GUID written as 32 hexadecimal characters. */
 const SESSION_KEY_LENGTH = 32;
