@@ -138,6 +138,21 @@ function count(n: number, one: string, many: string): string {
  * A release, planned: the files, what holds them, and one open Restart Manager session with
  * the files registered. Confirm the plan, then {@linkcode ReleasePlan.execute} it; always end it
  * (`using` does).
+ *
+ * @example Release a folder, restart what was closed, and learn what stayed closed
+ * ```ts ignore
+ * import { ReleasePlan, ShutdownError } from "../mod.ts";
+ *
+ * using plan = await ReleasePlan.create(["C:\\app"], { recursive: true });
+ * console.log(`${plan.processes.length} processes hold ${plan.files.length} files`);
+ * try {
+ *   const outcome = await plan.execute({ restart: true });
+ *   console.log("not restarted:", outcome.closed.map((p) => p.appName));
+ * } catch (error) {
+ *   if (error instanceof ShutdownError) console.log("left closed:", error.closed);
+ *   throw error;
+ * }
+ * ```
  */
 export class ReleasePlan implements Disposable {
   /** The given paths and what each expanded to. */
