@@ -201,7 +201,7 @@ cliTest("release of the root folder needs --allow-protected-folder besides --yes
   assert.equal(await main(["release", "-r", "--yes", "/"], io), ExitCode.NotConfirmed);
   assert.match(
     io.stderr,
-    /^winsession: refusing to release \/ is the root folder: .*pass --allow-protected-folder as well as --yes/,
+    /^winsession: refusing to release (\/ is the root folder|[A-Z]:\\ is a drive root): .*pass --allow-protected-folder as well as --yes/,
   );
   assert.equal(doubles.calls("RmStartSession"), 0);
 });

@@ -20,7 +20,8 @@ Deno.test("resolveFullPath: empty and blank paths are errors, not the current fo
     assert.throws(() => resolveFullPath(path, "/srv"), TypeError, JSON.stringify(path));
   }
   assert.throws(() => resolveFullPath("x".repeat(MAX_PATH_UNITS + 1), "/srv"), RangeError);
-  assert.equal(resolveFullPath(".", "/srv"), Deno.build.os === "windows" ? "\\srv" : "/srv");
+  // "." is the explicit way to name the current folder (on Windows "/srv" gains a drive letter).
+  assert.match(resolveFullPath(".", "/srv"), /^([A-Z]:)?[\\/]srv$/);
 });
 
 Deno.test("shortenPath: short paths as is, long ones start…end with their length", () => {

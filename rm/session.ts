@@ -376,13 +376,15 @@ export class RestartManagerSession implements Disposable {
    * Adds a filter (`RmAddFilter`): keep a module file, a process or a service from being shut
    * down (`noShutdown`) or restarted (`noRestart`). Only the session's starter may filter.
    *
-   * @example
+   * @example Add, list and remove filters
    * ```ts ignore
    * import { RestartManagerSession } from "./session.ts";
    *
    * using rm = RestartManagerSession.start();
    * rm.addFilter({ service: "Spooler", action: "noShutdown" });
    * rm.addFilter({ file: "C:\\Windows\\explorer.exe", action: "noRestart" });
+   * console.log(rm.filters()); // [{ action: "noShutdown", service: "Spooler" }, …]
+   * rm.removeFilter({ service: "Spooler" });
    * ```
    *
    * @param filter The target (exactly one of `file`, `process`, `service`) and the action.
@@ -390,47 +392,27 @@ export class RestartManagerSession implements Disposable {
    * @throws {WindowsError} When Windows rejects the filter.
    */
   addFilter(filter: RmFilter): void {
-    const handle = this.#open();
-    addFilter(handle, filter);
+    addFilter(this.#open(), filter);
   }
 
   /**
    * Removes a filter added with {@linkcode RestartManagerSession.addFilter} (`RmRemoveFilter`).
    *
-   * @example
-   * ```ts ignore
-   * import { RestartManagerSession } from "./session.ts";
-   *
-   * using rm = RestartManagerSession.start();
-   * rm.addFilter({ service: "Spooler", action: "noShutdown" });
-   * rm.removeFilter({ service: "Spooler" });
-   * ```
-   *
    * @param target The filter's target (its action is not needed).
    * @throws {WindowsError} `ERROR_FILE_NOT_FOUND` when no such filter exists.
    */
   removeFilter(target: RmFilterTarget): void {
-    const handle = this.#open();
-    removeFilter(handle, target);
+    removeFilter(this.#open(), target);
   }
 
   /**
-   * The session's filters (`RmGetFilterList`, with its buffer-size protocol).
-   *
-   * @example
-   * ```ts ignore
-   * import { RestartManagerSession } from "./session.ts";
-   *
-   * using rm = RestartManagerSession.start();
-   * rm.addFilter({ service: "Spooler", action: "noShutdown" });
-   * console.log(rm.filters()); // [{ action: "noShutdown", service: "Spooler" }]
-   * ```
+   * The session's filters (`RmGetFilterList`, with its buffer-size protocol); see the example
+   * of {@linkcode RestartManagerSession.addFilter}.
    *
    * @returns The filters, in the order Windows lists them.
    * @throws {WindowsError} On any RmGetFilterList failure.
    */
   filters(): RmFilter[] {
-    const handle = this.#open();
-    return listFilters(handle);
+    return listFilters(this.#open());
   }
 }
