@@ -322,7 +322,7 @@ function explainShutdownError(
   };
   const cause = error.cause;
   document.outcome = outcomeJson(lists, {
-    restartAttempted: lists.restarted.length > 0 || context.restart,
+    restartAttempted: error.restartAttempted,
     interrupted: error.interrupted,
     rebootReasons: [],
   }, error.interrupted ? { name: "Interrupted", message: "interrupted (Ctrl+C)" } : cause);

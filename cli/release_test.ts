@@ -399,6 +399,8 @@ cliTest("release --json: the plan, then the outcome, as one document", async (di
   assert.equal(failed.outcome.error.errorName, "ERROR_FAIL_SHUTDOWN");
   assert.deepEqual(failed.outcome.stillRunning.map((p: { pid: number }) => p.pid), [2101]);
   assert.equal(failed.leftClosed, false);
+  assert.equal(failed.outcome.restartAttempted, false);
+  assert.equal(failed.outcome.interrupted, false);
 
   // Without --yes (and not a dry run), --json refuses: a question would corrupt the JSON.
   io = recordingIO({ interactive: true });

@@ -361,24 +361,27 @@ export class ShutdownError<P = unknown> extends Error {
   readonly stillRunning: readonly P[];
   /** Whether the caller's signal (Ctrl+C) ended the shutdown. */
   readonly interrupted: boolean;
+  /** Whether `RmRestart` was called to bring back what had closed. */
+  readonly restartAttempted: boolean;
 
   /**
    * Makes the error with its one-line message and the three lists.
    *
    * @param message What happened, for people.
    * @param lists The programs by state after the attempt.
-   * @param options `cause`, and whether the caller interrupted it.
+   * @param options `cause`, whether the caller interrupted it, whether a restart was tried.
    */
   constructor(
     message: string,
     lists: { closed: readonly P[]; restarted: readonly P[]; stillRunning: readonly P[] },
-    options: { cause?: unknown; interrupted?: boolean } = {},
+    options: { cause?: unknown; interrupted?: boolean; restartAttempted?: boolean } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.closed = lists.closed;
     this.restarted = lists.restarted;
     this.stillRunning = lists.stillRunning;
     this.interrupted = options.interrupted ?? false;
+    this.restartAttempted = options.restartAttempted ?? false;
   }
 }
 

@@ -318,7 +318,7 @@ export class ReleasePlan implements Disposable {
         `the release ${what}: ${count(lists.closed.length, "program", "programs")} closed, ` +
           `${lists.restarted.length} restarted, ${lists.stillRunning.length} still running`,
         lists,
-        { cause: failure.error, interrupted: stopped },
+        { cause: failure.error, interrupted: stopped, restartAttempted },
       );
     }
     return {

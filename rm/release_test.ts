@@ -72,6 +72,7 @@ releaseTest("execute: a 351 partial shutdown throws ShutdownError with the lists
   assert.deepEqual(pids(shutdown.stillRunning), [21]);
   assert.deepEqual(shutdown.restarted, []);
   assert.equal(shutdown.interrupted, false);
+  assert.equal(shutdown.restartAttempted, false);
   assert.ok(shutdown.cause instanceof WindowsError);
   assert.equal((shutdown.cause as WindowsError).code, ERROR_FAIL_SHUTDOWN);
   assert.equal(doubles.calls("RmRestart"), 0);
@@ -90,6 +91,7 @@ releaseTest("execute: an abort mid-shutdown with restart brings back what closed
   }).then(() => null, (e: unknown) => e) as ShutdownError<RmProcess>;
   assert.ok(error instanceof ShutdownError);
   assert.equal(error.interrupted, true);
+  assert.equal(error.restartAttempted, true);
   assert.equal((error.cause as Error).message, "Ctrl+C");
   assert.deepEqual(pids(error.restarted), [30, 31]);
   assert.deepEqual(error.closed, []);
