@@ -36,3 +36,4 @@ export * from "./wts/fanout.ts";
 export * from "./wts/events.ts";
 export * from "./rm/session.ts";
 export * from "./rm/locks.ts";
+export * from "./rm/release.ts";

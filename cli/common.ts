@@ -33,6 +33,11 @@ export const ExitCode = {
   TargetChanged: 7,
   /** `locks`: at least one process holds the given paths (so scripts can branch on it). */
   Locked: 10,
+  /**
+   * `release`: programs are left closed after a shutdown attempt (it failed, was interrupted,
+   * or `--restart` could not bring them back); stderr and `--json` name them.
+   */
+  ProgramsLeftClosed: 11,
   /** Interrupted (Ctrl+C). */
   Interrupted: 130,
 } as const;

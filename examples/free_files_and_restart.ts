@@ -5,7 +5,8 @@
  *   1. find which processes (and services) hold the files;
  *   2. ask them to close (RmShutdown; `--force` also ends those that refuse);
  *   3. apply the update: EDIT {@linkcode applyUpdate} below, it is a placeholder;
- *   4. restart what was closed (RmRestart), even when the update failed.
+ *   4. restart what was closed (RmRestart), even when the update or the shutdown failed, and
+ *      say what stayed closed.
  *
  * The Restart Manager session is held with `using`, so it always ends.
  *
@@ -53,6 +54,8 @@ export interface FreeFilesResult {
   updated: boolean;
   /** Whether RmRestart ran. */
   restarted: boolean;
+  /** Programs closed and not restarted (not registered for restart): start them yourself. */
+  stillClosed: RmProcess[];
 }
 
 /** Frees `options.paths`, runs the update, restarts what was closed. */
@@ -67,6 +70,7 @@ export async function freeFilesAndRestart(options: FreeFilesOptions): Promise<Fr
     rebootReasons,
     updated: false,
     restarted: false,
+    stillClosed: [],
   };
   for (const p of processes) {
     const service = p.serviceName ? ` service ${p.serviceName}` : "";
@@ -77,11 +81,14 @@ export async function freeFilesAndRestart(options: FreeFilesOptions): Promise<Fr
     log(processes.length === 0 ? "nothing holds the files" : "dry run: nothing was closed");
     return result;
   }
-  if (processes.length > 0) {
-    log(`closing ${processes.length} process(es)…`);
-    await rm.shutdown({ force: options.force, onProgress: (p) => log(`  shutdown ${p}%`) });
-  }
   try {
+    // Inside the try: a shutdown that fails half-way (ERROR_FAIL_SHUTDOWN) or is cancelled has
+    // already closed some programs, and the finally below must bring them back. The update is
+    // skipped then, since the files may still be held.
+    if (processes.length > 0) {
+      log(`closing ${processes.length} process(es)…`);
+      await rm.shutdown({ force: options.force, onProgress: (p) => log(`  shutdown ${p}%`) });
+    }
     await update(options.paths);
     result.updated = true;
     log("update applied");
@@ -90,6 +97,12 @@ export async function freeFilesAndRestart(options: FreeFilesOptions): Promise<Fr
       log("restarting what was closed…");
       await rm.restart({ onProgress: (p) => log(`  restart ${p}%`) });
       result.restarted = true;
+      // Say what did not come back (not registered for restart): it stays closed.
+      const stillClosed = rm.list().processes.filter((p) =>
+        p.status.includes("Stopped") && !p.status.includes("Restarted")
+      );
+      result.stillClosed = stillClosed;
+      for (const p of stillClosed) log(`still closed (start it yourself): ${p.pid} ${p.appName}`);
     }
   }
   return result;

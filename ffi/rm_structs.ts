@@ -14,7 +14,7 @@ import {
   RM_UNIQUE_PROCESS,
   WCHAR_ARRAY_LENGTHS,
 } from "./layouts.ts";
-import { readFileTime } from "./filetime.ts";
+import { readFileTime, readFileTimeDate } from "./filetime.ts";
 import { decodeWide, decodeWideUnits, readWide } from "./utf16.ts";
 
 /** `RM_FILTER_TRIGGER`: what a filter applies to. */
@@ -43,6 +43,8 @@ export interface RmProcessInfoRow {
   processId: number;
   /** `Process.ProcessStartTime` as a FILETIME. */
   processStartTime: bigint;
+  /** `Process.ProcessStartTime` as a `Date` (millisecond precision), `null` for 0. */
+  processStartDate: Date | null;
   /** `strAppName`: the display name of the application or service. */
   appName: string;
   /** `strServiceShortName` ("" for a process that is not a service). */
@@ -155,12 +157,11 @@ export function decodeProcessInfo(bytes: Uint8Array, count: number): RmProcessIn
   const rows: RmProcessInfoRow[] = new Array(count);
   for (let i = 0, base = 0; i < count; i++, base += size) {
     const service = (base + strServiceShortName) >>> 1;
+    const start = base + Process + RM_UNIQUE_PROCESS.offsets.ProcessStartTime;
     rows[i] = {
       processId: view.getUint32(base + Process + RM_UNIQUE_PROCESS.offsets.dwProcessId, true),
-      processStartTime: readFileTime(
-        view,
-        base + Process + RM_UNIQUE_PROCESS.offsets.ProcessStartTime,
-      ),
+      processStartTime: readFileTime(view, start),
+      processStartDate: readFileTimeDate(view, start),
       appName: decodeWideUnits(units, (base + strAppName) >>> 1, RM_APP_NAME),
       // Most processes are not services: skip the call for an empty name.
       serviceShortName: units[service] === 0

@@ -7,6 +7,7 @@ import {
   RmFilterTrigger,
 } from "./rm_structs.ts";
 import { encodeWide } from "./utf16.ts";
+import { fileTimeToDate } from "./filetime.ts";
 
 Deno.test("encodeUniqueProcesses() writes pid and the FILETIME as low/high DWORDs", () => {
   const startTime = 0x01da_1234_5678_9abcn;
@@ -60,6 +61,7 @@ Deno.test("decodeProcessInfo() decodes RmGetList entries", () => {
   assert.deepEqual(rows[0], {
     processId: 100,
     processStartTime: 133_500_000_000_000_000n,
+    processStartDate: fileTimeToDate(133_500_000_000_000_000n),
     appName: "Microsoft Word",
     serviceShortName: "",
     applicationType: 1,
@@ -70,6 +72,7 @@ Deno.test("decodeProcessInfo() decodes RmGetList entries", () => {
   assert.deepEqual(rows[1], {
     processId: 200,
     processStartTime: 1n,
+    processStartDate: fileTimeToDate(1n),
     appName: "Print Spooler",
     serviceShortName: "Spooler",
     applicationType: 3,

@@ -16,8 +16,8 @@
  * @module
  */
 
+import { resolveFullPath, shortenPath } from "./paths.ts";
 import {
-  resolveFullPath,
   RestartManagerSession,
   type RmList,
   type RmProcess,
@@ -84,6 +84,26 @@ export interface LockReport {
   warning: string | null;
 }
 
+/** One given path and what it expanded to, as {@linkcode expandTargets} reports it. */
+export interface LockTarget {
+  /** The path as given. */
+  path: string;
+  /** Its full path. */
+  fullPath: string;
+  /** Whether it is a folder (expanded to the files below it). */
+  directory: boolean;
+  /** How many files it contributed (after dropping files an earlier path already gave). */
+  fileCount: number;
+}
+
+/** What {@linkcode expandTargets} returns. */
+export interface ExpandedTargets {
+  /** The files' full paths, each once. */
+  files: string[];
+  /** The given paths, in order, with what each expanded to. */
+  targets: LockTarget[];
+}
+
 /**
  * Resolves `paths` to the full paths of the files to check: each must exist (else
  * `Deno.errors.NotFound` naming it); a directory needs `recursive` (else a `TypeError` that
@@ -100,13 +120,42 @@ export interface LockReport {
  * @param paths Files and directories, absolute or relative to `cwd`.
  * @param options Recursion and the base of relative paths.
  * @returns The files' full paths.
- * @throws {TypeError} No paths, a NUL in a path, or a directory without `recursive`.
+ * @throws {TypeError} No paths, an empty path, a NUL in a path, or a directory without
+ * `recursive`.
+ * @throws {RangeError} A path longer than Windows allows.
  * @throws {Deno.errors.NotFound} A path that does not exist.
  */
 export async function lockTargets(
   paths: readonly string[],
   options: LockTargetOptions = {},
 ): Promise<string[]> {
+  return (await expandTargets(paths, options)).files;
+}
+
+/**
+ * {@linkcode lockTargets}, also saying what each given path expanded to, so a confirmation can
+ * show that a folder stands for 12,000 files.
+ *
+ * @example
+ * ```ts ignore
+ * import { expandTargets } from "./locks.ts";
+ *
+ * const { files, targets } = await expandTargets(["C:\\app"], { recursive: true });
+ * console.log(`${targets[0]!.path}: ${targets[0]!.fileCount} files`);
+ * ```
+ *
+ * @param paths Files and directories, absolute or relative to `cwd`.
+ * @param options Recursion and the base of relative paths.
+ * @returns The files and the targets.
+ * @throws {TypeError} No paths, an empty path, a NUL in a path, or a directory without
+ * `recursive`.
+ * @throws {RangeError} A path longer than Windows allows.
+ * @throws {Deno.errors.NotFound} A path that does not exist.
+ */
+export async function expandTargets(
+  paths: readonly string[],
+  options: LockTargetOptions = {},
+): Promise<ExpandedTargets> {
   if (paths.length === 0) throw new TypeError("no paths given: name at least one file or folder");
   const cwd = options.cwd ?? Deno.cwd();
   const resolved = paths.map((path) => resolveFullPath(path, cwd));
@@ -125,19 +174,28 @@ export async function lockTargets(
     seen.add(key);
     files.push(file);
   };
+  const targets: LockTarget[] = [];
   for (let i = 0; i < resolved.length; i++) {
-    if (!infos[i]!.isDirectory) {
+    const before = files.length;
+    const directory = infos[i]!.isDirectory;
+    if (!directory) {
       add(resolved[i]!);
-      continue;
-    }
-    if (!options.recursive) {
+    } else if (!options.recursive) {
       throw new TypeError(
-        `${paths[i]} is a directory: pass recursive (--recursive) to check every file in it`,
+        `${shortenPath(paths[i]!)} is a directory: pass recursive (--recursive) to check every ` +
+          "file in it",
       );
+    } else {
+      for (const file of walkFiles(resolved[i]!)) add(file);
     }
-    for (const file of walkFiles(resolved[i]!)) add(file);
+    targets.push({
+      path: paths[i]!,
+      fullPath: resolved[i]!,
+      directory,
+      fileCount: files.length - before,
+    });
   }
-  return files;
+  return { files, targets };
 }
 
 async function statGiven(full: string, given: string): Promise<Deno.FileInfo> {
@@ -145,8 +203,10 @@ async function statGiven(full: string, given: string): Promise<Deno.FileInfo> {
     return await Deno.stat(full);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      const also = full === given ? "" : ` (${full})`;
-      throw new Deno.errors.NotFound(`path not found: ${given}${also}`, { cause: error });
+      const also = full === given ? "" : ` (${shortenPath(full)})`;
+      throw new Deno.errors.NotFound(`path not found: ${shortenPath(given)}${also}`, {
+        cause: error,
+      });
     }
     throw error;
   }

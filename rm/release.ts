@@ -1,0 +1,331 @@
+/**
+ * "Close what holds these files, and never leave a program closed without saying so":
+ * {@linkcode ReleasePlan} expands the paths, refuses folders whose release would close half the
+ * machine, and lists what holds the files (the plan, for a confirmation); its
+ * {@linkcode ReleasePlan.execute} re-checks the holders just before acting, shuts them down,
+ * restarts them when asked (even after a failed or cancelled shutdown) and reads back with
+ * `RmGetList` which programs are now closed, restarted or still running. A shutdown that did
+ * not fully succeed throws a {@linkcode ShutdownError} carrying those lists.
+ *
+ * @example
+ * ```ts ignore
+ * import { ReleasePlan } from "./release.ts";
+ *
+ * using plan = await ReleasePlan.create(["C:\\app"], { recursive: true });
+ * console.log(plan.processes.map((p) => p.appName));
+ * const outcome = await plan.execute({ restart: true });
+ * console.log(outcome.closed, outcome.restarted);
+ * ```
+ *
+ * @module
+ */
+
+import { ProtectedFolderError, ShutdownError } from "../ffi/errors.ts";
+import {
+  DEFAULT_BATCH_SIZE,
+  expandTargets,
+  type LockTarget,
+  type LockTargetOptions,
+  registerFilesInBatches,
+} from "./locks.ts";
+import { type ProtectedFolderOptions, protectedFolderReason, resolveFullPath } from "./paths.ts";
+import { RestartManagerSession, type RmProcess, type RmRebootReason } from "./session.ts";
+
+/** Options of {@linkcode ReleasePlan.create}. */
+export interface ReleasePlanOptions extends LockTargetOptions {
+  /** Files per `RmRegisterResources` call (default 1,000). */
+  batchSize?: number;
+  /**
+   * Allow folders whose release would close far more than one application: drive and share
+   * roots, the Users folder and profiles, Windows system folders (see `protectedFolderReason`).
+   * Without it such a folder throws {@linkcode ProtectedFolderError} before anything is read.
+   */
+  allowProtectedFolders?: boolean;
+  /** How protected folders are recognised (tests pass Windows' rules and an environment). */
+  protectedFolders?: ProtectedFolderOptions;
+}
+
+/** Options of {@linkcode ReleasePlan.execute}. */
+export interface ReleaseOptions {
+  /** `RmForceShutdown`: close applications that do not respond, after their timeout. */
+  force?: boolean;
+  /** `RmShutdownOnlyRegistered`: shut down only if every application can be restarted. */
+  onlyRegistered?: boolean;
+  /** Restart what was closed (`RmRestart`) once the shutdown is done. */
+  restart?: boolean;
+  /**
+   * With `restart`: also restart what was closed when the shutdown failed, partly failed or
+   * was cancelled (default true). `false` leaves those programs closed (and says so).
+   */
+  restartOnFailure?: boolean;
+  /** Receives progress: which task, and its percentage. */
+  onProgress?: (task: "shutdown" | "restart", percent: number) => void;
+  /**
+   * Aborting cancels the running shutdown (`RmCancelCurrentTask`); what was closed is then
+   * restarted when `restart` and `restartOnFailure` allow, and a {@linkcode ShutdownError}
+   * with `interrupted: true` is thrown. A restart after an abort runs without the signal.
+   */
+  signal?: AbortSignal;
+}
+
+/** What {@linkcode ReleasePlan.execute} reports: read back from `RmGetList` after acting. */
+export interface ReleaseOutcome {
+  /** Programs the Restart Manager closed that are still closed. */
+  closed: RmProcess[];
+  /** Programs closed and restarted. */
+  restarted: RmProcess[];
+  /** Programs not closed: refused (`ErrorOnStop`), masked by a filter, or kept out below. */
+  stillRunning: RmProcess[];
+  /**
+   * Programs that started holding the files after the plan was made: they were not confirmed,
+   * so a `noShutdown` filter kept them running (they are in `stillRunning` too).
+   */
+  notInPlan: RmProcess[];
+  /** Whether `RmRestart` was called. */
+  restartAttempted: boolean;
+  /** Reboot reasons after acting, by name. */
+  rebootReasons: RmRebootReason[];
+  /** The raw `RM_REBOOT_REASON` flags. */
+  rebootReasonFlags: number;
+}
+
+function processKey(process: RmProcess): string {
+  return `${process.pid}:${process.startFileTime}`;
+}
+
+/**
+ * Which programs are closed, restarted or running, from `RmGetList`'s `AppStatus` flags, which
+ * "describe the history of actions taken by Restart Manager on the application" (RM_APP_STATUS,
+ * learn.microsoft.com/windows/win32/api/restartmanager/ne-restartmanager-rm_app_status), and
+ * after ERROR_FAIL_SHUTDOWN "contain updated status information" (RmShutdown's page). A planned
+ * process missing from the list is gone, so closed, unless a restart ran: a restarted
+ * application is a new process (new start time, on Windows a new pid), so its old entry is
+ * expected to be missing and the new one is listed as Restarted.
+ */
+function classify(
+  processes: readonly RmProcess[],
+  plan: readonly RmProcess[],
+  notInPlan: ReadonlySet<string>,
+  restartAttempted: boolean,
+) {
+  const closed: RmProcess[] = [];
+  const restarted: RmProcess[] = [];
+  const stillRunning: RmProcess[] = [];
+  const listed = new Set<string>();
+  const listedPids = new Set<number>();
+  for (const process of processes) {
+    listed.add(processKey(process));
+    listedPids.add(process.pid);
+    if (process.status.includes("Restarted")) restarted.push(process);
+    else if (process.status.includes("Stopped") || process.status.includes("StoppedOther")) {
+      closed.push(process);
+    } else stillRunning.push(process);
+  }
+  if (!restartAttempted) {
+    for (const process of plan) {
+      if (!listed.has(processKey(process)) && !listedPids.has(process.pid)) closed.push(process);
+    }
+  }
+  const kept = stillRunning.filter((process) => notInPlan.has(processKey(process)));
+  return { closed, restarted, stillRunning, notInPlan: kept };
+}
+
+function count(n: number, one: string, many: string): string {
+  return n === 1 ? `1 ${one}` : `${n} ${many}`;
+}
+
+/**
+ * A release, planned: the files, what holds them, and one open Restart Manager session with
+ * the files registered. Confirm the plan, then {@linkcode ReleasePlan.execute} it; always end it
+ * (`using` does).
+ *
+ * @example Release a folder, restart what was closed, and learn what stayed closed
+ * ```ts ignore
+ * import { ReleasePlan, ShutdownError } from "../mod.ts";
+ *
+ * using plan = await ReleasePlan.create(["C:\\app"], { recursive: true });
+ * console.log(`${plan.processes.length} processes hold ${plan.files.length} files`);
+ * try {
+ *   const outcome = await plan.execute({ restart: true });
+ *   console.log("not restarted:", outcome.closed.map((p) => p.appName));
+ * } catch (error) {
+ *   if (error instanceof ShutdownError) console.log("left closed:", error.closed);
+ *   throw error;
+ * }
+ * ```
+ */
+export class ReleasePlan implements Disposable {
+  /** The given paths and what each expanded to. */
+  readonly targets: readonly LockTarget[];
+  /** The files' full paths. */
+  readonly files: readonly string[];
+  /** What holds the files now: what {@linkcode ReleasePlan.execute} will close. */
+  readonly processes: readonly RmProcess[];
+  /** Why replacing the files would need a reboot (then nothing is closed). */
+  readonly rebootReasons: readonly RmRebootReason[];
+  readonly #session: RestartManagerSession | null;
+  #executed = false;
+
+  private constructor(
+    expanded: { files: string[]; targets: LockTarget[] },
+    session: RestartManagerSession | null,
+  ) {
+    this.targets = expanded.targets;
+    this.files = expanded.files;
+    this.#session = session;
+    const list = session?.list();
+    this.processes = list?.processes ?? [];
+    this.rebootReasons = list?.rebootReasons ?? [];
+  }
+
+  /**
+   * Plans the release of `paths`: refuses protected folders (before reading them), expands
+   * folders with `recursive`, starts a session, registers the files and lists their holders.
+   *
+   * @example
+   * ```ts ignore
+   * import { ReleasePlan } from "./release.ts";
+   *
+   * using plan = await ReleasePlan.create(["C:\\app\\app.dll"]);
+   * ```
+   *
+   * @param paths Files, or folders with `recursive`.
+   * @param options Recursion, base folder, batch size, protected folders.
+   * @returns The plan; end it (or let `using` end it).
+   * @throws {ProtectedFolderError} A protected folder without `allowProtectedFolders`.
+   * @throws {TypeError} No paths, an empty path, a NUL, a folder without `recursive`.
+   * @throws {RangeError} A path longer than Windows allows.
+   * @throws {Deno.errors.NotFound} A path that does not exist.
+   * @throws {WindowsError} A Restart Manager failure.
+   */
+  static async create(
+    paths: readonly string[],
+    options: ReleasePlanOptions = {},
+  ): Promise<ReleasePlan> {
+    if (!options.allowProtectedFolders) {
+      for (const path of paths) {
+        const full = resolveFullPath(path, options.cwd);
+        const reason = protectedFolderReason(full, options.protectedFolders);
+        if (reason !== null) throw new ProtectedFolderError(full, reason);
+      }
+    }
+    const expanded = await expandTargets(paths, options);
+    if (expanded.files.length === 0) return new ReleasePlan(expanded, null);
+    const session = RestartManagerSession.start();
+    try {
+      registerFilesInBatches(session, expanded.files, options.batchSize ?? DEFAULT_BATCH_SIZE);
+      return new ReleasePlan(expanded, session);
+    } catch (error) {
+      session.end();
+      throw error;
+    }
+  }
+
+  /** Ends the plan's Restart Manager session. Calling it again does nothing. */
+  end(): void {
+    this.#session?.end();
+  }
+
+  /** Ends the session; what `using` calls. */
+  [Symbol.dispose](): void {
+    this.end();
+  }
+
+  /**
+   * Closes what holds the files, restarts it when asked, and reports what is true afterwards.
+   * Just before acting the holders are listed again: a program that started holding the files
+   * after the plan was made was not confirmed, so a `noShutdown` filter keeps it running.
+   *
+   * @example
+   * ```ts ignore
+   * import { ReleasePlan } from "./release.ts";
+   * import { ShutdownError } from "../ffi/errors.ts";
+   *
+   * using plan = await ReleasePlan.create(["C:\\app\\app.dll"]);
+   * try {
+   *   const { closed, restarted } = await plan.execute({ restart: true });
+   * } catch (error) {
+   *   if (error instanceof ShutdownError) console.log("still closed:", error.closed);
+   * }
+   * ```
+   *
+   * @param options Force, restart, progress and cancellation.
+   * @returns Which programs are closed, restarted and still running.
+   * @throws {ShutdownError} When the shutdown or the restart did not fully succeed, or was
+   * interrupted: with the lists read back after the attempt (and after the recovery restart).
+   */
+  async execute(options: ReleaseOptions = {}): Promise<ReleaseOutcome> {
+    const rm = this.#session;
+    if (this.#executed) throw new Error("this release plan has already been executed");
+    this.#executed = true;
+    if (rm === null || this.processes.length === 0) {
+      return {
+        closed: [],
+        restarted: [],
+        stillRunning: [],
+        notInPlan: [],
+        restartAttempted: false,
+        rebootReasons: [...this.rebootReasons],
+        rebootReasonFlags: 0,
+      };
+    }
+    const planned = new Set(this.processes.map(processKey));
+    const notInPlan = new Set<string>();
+    for (const process of rm.list().processes) {
+      const key = processKey(process);
+      if (planned.has(key)) continue;
+      rm.addFilter({
+        process: { pid: process.pid, startTime: process.startFileTime },
+        action: "noShutdown",
+      });
+      notInPlan.add(key);
+    }
+    const { signal, onProgress } = options;
+    let failure: { error: unknown } | undefined;
+    try {
+      await rm.shutdown({
+        force: options.force,
+        onlyRegistered: options.onlyRegistered,
+        signal,
+        onProgress: onProgress && ((percent) => onProgress("shutdown", percent)),
+      });
+    } catch (error) {
+      failure = { error };
+    }
+    const interrupted = signal?.aborted === true;
+    let restartAttempted = false;
+    if (options.restart && (failure === undefined || options.restartOnFailure !== false)) {
+      const closedNow = classify(rm.list().processes, this.processes, notInPlan, false).closed;
+      if (closedNow.length > 0) {
+        restartAttempted = true;
+        try {
+          await rm.restart({
+            // After an interrupt the restart is the recovery: the spent signal must not stop it.
+            signal: interrupted ? undefined : signal,
+            onProgress: onProgress && ((percent) => onProgress("restart", percent)),
+          });
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    }
+    const after = rm.list();
+    const lists = classify(after.processes, this.processes, notInPlan, restartAttempted);
+    if (failure !== undefined) {
+      const stopped = signal?.aborted === true;
+      const what = stopped ? "interrupted" : "did not fully succeed";
+      throw new ShutdownError<RmProcess>(
+        `the release ${what}: ${count(lists.closed.length, "program", "programs")} closed, ` +
+          `${lists.restarted.length} restarted, ${lists.stillRunning.length} still running`,
+        lists,
+        { cause: failure.error, interrupted: stopped, restartAttempted },
+      );
+    }
+    return {
+      ...lists,
+      restartAttempted,
+      rebootReasons: after.rebootReasons,
+      rebootReasonFlags: after.rebootReasonFlags,
+    };
+  }
+}

@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+import {
+  ERROR_CANCELLED,
+  ERROR_FAIL_SHUTDOWN,
+  ProtectedFolderError,
+  ShutdownError,
+  WindowsError,
+} from "../ffi/errors.ts";
+import { ReleasePlan } from "./release.ts";
+import type { RmProcess } from "./types.ts";
+import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { rmDoubles } from "../tests/doubles_rm.ts";
+
+useDoubles();
+
+const START = 133_500_000_000_000_000n;
+
+function releaseTest(name: string, body: (file: string, dir: string) => Promise<void>) {
+  Deno.test(name, async () => {
+    doubles.reset();
+    const dir = await Deno.makeTempDir({ prefix: "winsession_release_" });
+    const file = join(dir, "data.db");
+    await Deno.writeTextFile(file, "");
+    try {
+      await body(file, dir);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      assertNoLeaks();
+    }
+  });
+}
+
+function holder(file: string, pid: number, extra: Record<string, unknown> = {}) {
+  doubles.addProcess({
+    pid,
+    sessionId: 1,
+    name: `app${pid}.exe`,
+    appName: `App ${pid}`,
+    createTime: START + BigInt(pid),
+    appType: 1,
+    restartable: true,
+    ...extra,
+  });
+  rmDoubles.lock(file, pid);
+}
+
+const pids = (list: readonly RmProcess[]) => list.map((p) => p.pid);
+
+releaseTest("execute: closes the plan, restarts it, reports the outcome", async (file) => {
+  holder(file, 10);
+  holder(file, 11, { restartable: false });
+  using plan = await ReleasePlan.create([file]);
+  assert.deepEqual(pids(plan.processes), [10, 11]);
+  const outcome = await plan.execute({ restart: true });
+  assert.deepEqual(pids(outcome.restarted), [10]);
+  assert.deepEqual(pids(outcome.closed), [11]);
+  assert.deepEqual(outcome.stillRunning, []);
+  assert.equal(outcome.restartAttempted, true);
+  await assert.rejects(plan.execute(), /already been executed/);
+});
+
+releaseTest("execute: a 351 partial shutdown throws ShutdownError with the lists", async (file) => {
+  holder(file, 20);
+  holder(file, 21, { refuseShutdown: true });
+  using plan = await ReleasePlan.create([file]);
+  const error = await plan.execute().then(() => null, (e: unknown) => e);
+  assert.ok(error instanceof ShutdownError, String(error));
+  const shutdown = error as ShutdownError<RmProcess>;
+  assert.deepEqual(pids(shutdown.closed), [20]);
+  assert.deepEqual(pids(shutdown.stillRunning), [21]);
+  assert.deepEqual(shutdown.restarted, []);
+  assert.equal(shutdown.interrupted, false);
+  assert.equal(shutdown.restartAttempted, false);
+  assert.ok(shutdown.cause instanceof WindowsError);
+  assert.equal((shutdown.cause as WindowsError).code, ERROR_FAIL_SHUTDOWN);
+  assert.equal(doubles.calls("RmRestart"), 0);
+});
+
+releaseTest("execute: an abort mid-shutdown with restart brings back what closed", async (file) => {
+  for (const pid of [30, 31, 32, 33]) holder(file, pid);
+  using plan = await ReleasePlan.create([file]);
+  const controller = new AbortController();
+  const error = await plan.execute({
+    restart: true,
+    signal: controller.signal,
+    onProgress: (task, percent) => {
+      if (task === "shutdown" && percent === 50) controller.abort(new Error("Ctrl+C"));
+    },
+  }).then(() => null, (e: unknown) => e) as ShutdownError<RmProcess>;
+  assert.ok(error instanceof ShutdownError);
+  assert.equal(error.interrupted, true);
+  assert.equal(error.restartAttempted, true);
+  assert.equal((error.cause as Error).message, "Ctrl+C");
+  assert.deepEqual(pids(error.restarted), [30, 31]);
+  assert.deepEqual(error.closed, []);
+  assert.deepEqual(pids(error.stillRunning), [32, 33]);
+  for (const pid of [30, 31, 32, 33]) assert.equal(doubles.processAlive(pid), true);
+  assert.ok(doubles.calls("RmCancelCurrentTask") >= 1);
+});
+
+releaseTest(
+  "execute: a cancel without restart leaves the closed ones closed, and says so",
+  async (file) => {
+    for (const pid of [40, 41, 42]) holder(file, pid);
+    using plan = await ReleasePlan.create([file]);
+    const controller = new AbortController();
+    const error = await plan.execute({
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    }).then(() => null, (e: unknown) => e) as ShutdownError<RmProcess>;
+    assert.ok(error instanceof ShutdownError);
+    assert.deepEqual(pids(error.closed), [40]);
+    assert.deepEqual(pids(error.stillRunning), [41, 42]);
+    assert.equal(doubles.processAlive(40), false);
+    assert.match(error.message, /interrupted: 1 program closed, 0 restarted, 2 still running/);
+  },
+);
+
+releaseTest(
+  "execute: RmCancelCurrentTask from elsewhere is a ShutdownError caused by ERROR_CANCELLED",
+  async (file) => {
+    for (const pid of [50, 51]) holder(file, pid);
+    using plan = await ReleasePlan.create([file]);
+    doubles.failNext("RmShutdown", ERROR_CANCELLED, 1);
+    const error = await plan.execute({ restart: true }).then(
+      () => null,
+      (e: unknown) => e,
+    ) as ShutdownError<RmProcess>;
+    assert.ok(error instanceof ShutdownError);
+    assert.equal((error.cause as WindowsError).code, ERROR_CANCELLED);
+    // Nothing was closed, so nothing needed a restart.
+    assert.deepEqual(pids(error.stillRunning), [50, 51]);
+    assert.equal(doubles.calls("RmRestart"), 0);
+  },
+);
+
+releaseTest("create: protected folders are refused before anything is read", async (_file, dir) => {
+  await assert.rejects(
+    ReleasePlan.create([dir], {
+      recursive: true,
+      protectedFolders: { os: "linux", env: (name) => name === "HOME" ? dir : undefined },
+    }),
+    (error: unknown) =>
+      error instanceof ProtectedFolderError && error.reason === "your home folder",
+  );
+  assert.equal(doubles.calls("RmStartSession"), 0);
+  using plan = await ReleasePlan.create([dir], {
+    recursive: true,
+    allowProtectedFolders: true,
+    protectedFolders: { os: "linux", env: (name) => name === "HOME" ? dir : undefined },
+  });
+  assert.equal(plan.targets[0]!.fileCount, 1);
+});
+
+releaseTest("create: nothing holds the files → an empty plan that closes nothing", async (file) => {
+  using plan = await ReleasePlan.create([file]);
+  assert.deepEqual(plan.processes, []);
+  const outcome = await plan.execute({ restart: true });
+  assert.deepEqual(outcome.closed, []);
+  assert.equal(doubles.calls("RmShutdown"), 0);
+});
