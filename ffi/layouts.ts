@@ -99,6 +99,20 @@ export const WTSINFOW = {
   },
 } as const satisfies StructLayout;
 
+/**
+ * WTSINFOEXW at level 1 (WTSINFOEX_LEVEL1_W inside the union), the WTSSessionInfoEx class of
+ * WTSQuerySessionInformationW (232 bytes). Only the fields winsession reads are listed.
+ */
+export const WTSINFOEXW = {
+  size: 232,
+  offsets: {
+    Level: 0,
+    SessionId: 8, // the union holds LARGE_INTEGERs: 8-aligned
+    SessionState: 12,
+    SessionFlags: 16,
+  },
+} as const satisfies StructLayout;
+
 /** WTSCLIENTW, the WTSClientInfo class of WTSQuerySessionInformationW. */
 export const WTSCLIENTW = {
   size: 2304,

@@ -448,10 +448,21 @@ function ipv6ToString(bytes: Uint8Array): string {
   return `${head}::${tail}`;
 }
 
+/** Where the address starts inside `WTS_CLIENT_ADDRESS.Address`, for IPv4 and IPv6 alike. */
+const CLIENT_ADDRESS_OFFSET = 2;
+
 /**
- * Formats the `Address` bytes of a `WTS_CLIENT_ADDRESS` as text. For `AF_INET` the four IPv4
- * bytes sit at `Address[2..5]` (Microsoft documents 192.168.0.1 as `00 00 C0 A8 00 01`); for
- * `AF_INET6` the 16 bytes start at `Address[0]`. `AF_UNSPEC` and other families give `null`.
+ * Formats the `Address` bytes of a `WTS_CLIENT_ADDRESS` as text.
+ *
+ * Both families start two bytes in: the IPv4 bytes sit at `Address[2..5]` (Microsoft documents
+ * 192.168.0.1 as `00 00 C0 A8 00 01`, MicrosoftDocs/sdk-api PR #1183) and the 16 IPv6 bytes at
+ * `Address[2..17]`. The WTS_CLIENT_ADDRESS page's wording suggests IPv6 starts at offset 0,
+ * but real Windows answers otherwise: KB951422 shows a Windows Server 2008 host returning
+ * `00 00 FE 80 …` for a `fe80::…` client, pywin32 issue #664 shows `(0, 0, 254, 128, 0, …)`
+ * for `fe80::b33f` (Server 2008, pywin32 fixed it in 212974c), and Cassia (issue #39) copies
+ * the 16 bytes from index 2. Unpatched Windows Vista/7/2008/2008 R2 hosts also compress
+ * zero runs ambiguously (KB951422); nothing can undo that here, so such an address decodes as
+ * the bytes say. `AF_UNSPEC` and other families give `null`.
  *
  * @example
  * ```ts
@@ -459,21 +470,26 @@ function ipv6ToString(bytes: Uint8Array): string {
  * import assert from "node:assert/strict";
  *
  * assert.equal(decodeClientAddress(AF_INET, new Uint8Array([0, 0, 192, 168, 0, 1])), "192.168.0.1");
- * const v6 = new Uint8Array(16);
- * v6[0] = v6[1] = 0xff;
- * v6[15] = 1;
- * assert.equal(decodeClientAddress(AF_INET6, v6), "ffff::1");
+ * const v6 = new Uint8Array(20);
+ * v6.set([0x20, 0x01, 0x0d, 0xb8], 2);
+ * v6[17] = 1;
+ * assert.equal(decodeClientAddress(AF_INET6, v6), "2001:db8::1");
  * ```
  *
  * @param family `AddressFamily`.
- * @param addressBytes The `Address` member (20 bytes; at least 6 for IPv4, 16 for IPv6).
+ * @param addressBytes The `Address` member (20 bytes; at least 6 for IPv4, 18 for IPv6).
  * @returns The address, or `null`.
  */
 export function decodeClientAddress(family: number, addressBytes: Uint8Array): string | null {
-  if (family === AF_INET && addressBytes.byteLength >= 6) {
-    return `${addressBytes[2]}.${addressBytes[3]}.${addressBytes[4]}.${addressBytes[5]}`;
+  const at = CLIENT_ADDRESS_OFFSET;
+  if (family === AF_INET && addressBytes.byteLength >= at + 4) {
+    return `${addressBytes[at]}.${addressBytes[at + 1]}.${addressBytes[at + 2]}.${
+      addressBytes[at + 3]
+    }`;
   }
-  if (family === AF_INET6 && addressBytes.byteLength >= 16) return ipv6ToString(addressBytes);
+  if (family === AF_INET6 && addressBytes.byteLength >= at + 16) {
+    return ipv6ToString(addressBytes.subarray(at, at + 16));
+  }
   return null;
 }
 

@@ -428,11 +428,12 @@ Deno.test("decodeClientAddress() reads IPv4 at Address[2..5] as Microsoft docume
 });
 
 Deno.test("decodeClientAddress() formats IPv6 canonically (RFC 5952)", () => {
+  // As Windows lays it out: Address[0..1] zero, the 16 bytes at Address[2..17] (KB951422).
   const v6 = (...groups: number[]) => {
     const bytes = new Uint8Array(20);
     groups.forEach((group, i) => {
-      bytes[2 * i] = group >> 8;
-      bytes[2 * i + 1] = group & 0xff;
+      bytes[2 + 2 * i] = group >> 8;
+      bytes[2 + 2 * i + 1] = group & 0xff;
     });
     return bytes;
   };

@@ -47,6 +47,7 @@ export const WTSInfoClass = {
   WTSClientAddress: 14,
   WTSClientProtocolType: 16,
   WTSSessionInfo: 24,
+  WTSSessionInfoEx: 25,
 } as const;
 
 /**

@@ -46,6 +46,9 @@ import {
   WTSTypeSessionInfoLevel1,
 } from "./_context.ts";
 
+import { decodeWtsInfoExW, type LockState, lockStateFromFlags } from "../ffi/wts_lock.ts";
+import { localOsVersion } from "./_os_version.ts";
+
 export { NonblockingCallError } from "./_context.ts";
 
 /** A session's connection state (`WTS_CONNECTSTATE_CLASS` 0 … 9), or `"Unknown"` beyond. */
@@ -93,8 +96,19 @@ export interface Session {
   lastInputTime: Date | null;
   /** When the user logged on. */
   logonTime: Date | null;
-  /** Milliseconds since the last input (the server's current time minus `lastInputTime`). */
+  /**
+   * Milliseconds without input: the server's current time minus `lastInputTime`, or, for a
+   * disconnected session (Windows then reports no last input), minus `disconnectTime`, as
+   * quser shows it. `null` when Windows reports neither.
+   */
   idleMs: number | null;
+  /**
+   * Whether the session's desktop is locked (WTSSessionInfoEx), read by
+   * {@linkcode getSession} only; `null` when unknown, with the reason in `lockedReason`.
+   */
+  locked: boolean | null;
+  /** Why `locked` is `null`; `null` when it is known. */
+  lockedReason: string | null;
 }
 
 /** Which server to ask: omitted, undefined or `""` means this one. */
@@ -123,6 +137,9 @@ const STATES: readonly SessionState[] = [
 ];
 
 const PROTOCOLS: readonly SessionProtocol[] = ["console", "ica", "rdp"];
+
+/** `WTSDisconnected`. */
+const WTS_DISCONNECTED = 4;
 
 /** How many per-session queries one server gets at once on the nonblocking path. */
 const QUERY_CONCURRENCY = 8;
@@ -182,8 +199,6 @@ async function detailsNonblocking(
 
 function toSession(server: string, row: SessionRow, details: SessionDetails): Session {
   const info = details.info;
-  const lastInput = info?.lastInputTime ?? null;
-  const now = info?.currentTime ?? null;
   return {
     server,
     id: row.id,
@@ -196,12 +211,27 @@ function toSession(server: string, row: SessionRow, details: SessionDetails): Se
     protocol: PROTOCOLS[details.protocol ?? -1] ?? "unknown",
     connectTime: info?.connectTime ?? null,
     disconnectTime: info?.disconnectTime ?? null,
-    lastInputTime: lastInput,
+    lastInputTime: info?.lastInputTime ?? null,
     logonTime: info?.logonTime ?? null,
-    idleMs: lastInput !== null && now !== null
-      ? Math.max(0, now.getTime() - lastInput.getTime())
-      : null,
+    idleMs: idleMilliseconds(row.state, info),
+    locked: null,
+    lockedReason: "listSessions does not read the lock state: use getSession",
   };
+}
+
+/**
+ * Milliseconds without input: CurrentTime − LastInputTime; for a disconnected session, whose
+ * LastInputTime Windows reports as 0, CurrentTime − DisconnectTime. That is what quser's IDLE
+ * TIME shows for a disconnected session, and what Cassia changed its IdleTime to (issue #7,
+ * "report time disconnected as well"). Both times come from the server's one WTSINFO answer,
+ * so clock skew between the caller and the server does not enter.
+ */
+function idleMilliseconds(state: number, info: WtsInfo | undefined): number | null {
+  const now = info?.currentTime ?? null;
+  if (info === undefined || now === null) return null;
+  const since = info.lastInputTime ??
+    (state === WTS_DISCONNECTED ? info.disconnectTime : null);
+  return since === null ? null : Math.max(0, now.getTime() - since.getTime());
 }
 
 /**
@@ -333,12 +363,37 @@ async function getSessionIn(context: CallContext, id: number): Promise<Session> 
     stationName: info.winStationName,
     state: info.state,
   };
+  let details: SessionDetails;
   if (!context.nonblocking) {
-    const details = detailsBlocking(context.handle, id);
+    details = detailsBlocking(context.handle, id);
     details.info = info;
-    return toSession(context.server, row, details);
+  } else {
+    details = await detailsNonblocking(context, id, info);
   }
-  return toSession(context.server, row, await detailsNonblocking(context, id, info));
+  const session = toSession(context.server, row, details);
+  const lock = await readLockState(context, id);
+  session.locked = lock.locked;
+  session.lockedReason = lock.reason;
+  return session;
+}
+
+/**
+ * The lock state from WTSSessionInfoEx's SessionFlags, read by the server's Windows version
+ * (the flags are reversed on Windows 7 / Server 2008 R2; see `ffi/wts_lock.ts`).
+ */
+async function readLockState(context: CallContext, id: number): Promise<LockState> {
+  const ex = await queryOptional(context, id, WTSInfoClass.WTSSessionInfoEx, decodeWtsInfoExW);
+  if (ex === undefined) {
+    return { locked: null, reason: "the server does not answer WTSSessionInfoEx" };
+  }
+  if (context.server !== "") {
+    return lockStateFromFlags(
+      ex.sessionFlags,
+      null,
+      "winsession does not read a remote server's Windows version yet",
+    );
+  }
+  return lockStateFromFlags(ex.sessionFlags, localOsVersion(), "RtlGetVersion did not answer");
 }
 
 /**

@@ -78,6 +78,8 @@ Deno.test("listSessions decodes every field from the Ex enumeration and the quer
       lastInputTime: INPUT,
       logonTime: LOGON,
       idleMs: 30 * 60 * 1000,
+      locked: null,
+      lockedReason: "listSessions does not read the lock state: use getSession",
     } satisfies Session,
   );
   const services = sessions.find((s) => s.id === 0)!;

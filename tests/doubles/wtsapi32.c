@@ -165,7 +165,13 @@ static uint64_t reset_generation;
 static int32_t waiting_threads;
 
 static DWORD_ message_response = IDOK_;
+/* What a waited box answers when its timeout passes: IDTIMEOUT as documented, or 0, which some
+ * Server builds return instead (Cassia's TerminalServicesSession.MessageBox: "Windows Server
+ * 2008 R2 beta returns 0 if the timeout expires", mapped to RemoteMessageBoxResult.Timeout). */
+static DWORD_ message_timeout_response = IDTIMEOUT_;
 static uint32_t message_delay_ms;
+/* The server's Windows version that RtlGetVersion reports (default Server 2022, 10.0.20348). */
+static DWORD_ os_major = 10, os_minor = 0, os_build = 20348;
 static int32_t messages_sent;
 static char last_title[1024], last_text[4096];
 static DWORD_ last_style, last_timeout;
@@ -254,7 +260,11 @@ static void reset_wtsapi32(void) {
   handles_used = kept;
   reset_generation++; /* pending waits end with ERROR_OPERATION_ABORTED */
   message_response = IDOK_;
+  message_timeout_response = IDTIMEOUT_;
   message_delay_ms = 0;
+  os_major = 10;
+  os_minor = 0;
+  os_build = 20348;
   messages_sent = 0;
   last_title[0] = last_text[0] = 0;
   last_style = last_timeout = 0;
@@ -477,6 +487,13 @@ DBL_EXPORT BOOL_ WINAPI_ WTSEnumerateSessionsExW(void *h, DWORD_ *level, DWORD_ 
 
 static uint64_t now_or(uint64_t configured) { return configured ? configured : dbl_now_filetime(); }
 
+/* Once a session is disconnected, Windows reports LastInputTime 0 in WTSINFO/WTSINFOEX: there is
+ * no client to give input, and quser's IDLE TIME then counts from the disconnection instead
+ * (Cassia changed IdleTime to "report time disconnected as well", issue #7). The configured
+ * time stays stored, so a reconnect in a test shows it again. */
+static uint64_t last_input_reported(const Session *s) {
+  return s->state == WTS_DISCONNECTED_ ? 0 : s->last_input_time;
+}
 /* Fills result (up to 2304 bytes) for one info class; returns its size, 0 = unsupported. */
 static size_t query_class(Session *s, DWORD_ info, uint8_t *result, DWORD_ *error) {
   const wchar16 *text = NULL;
@@ -560,7 +577,7 @@ static size_t query_class(Session *s, DWORD_ info, uint8_t *result, DWORD_ *erro
       copy_fixed(w.UserName, 21, s->user);
       w.ConnectTime = (int64_t)s->connect_time;
       w.DisconnectTime = (int64_t)s->disconnect_time;
-      w.LastInputTime = (int64_t)s->last_input_time;
+      w.LastInputTime = (int64_t)last_input_reported(s);
       w.LogonTime = (int64_t)s->logon_time;
       w.CurrentTime = (int64_t)now_or(s->current_time);
       memcpy(result, &w, sizeof w);
@@ -579,7 +596,7 @@ static size_t query_class(Session *s, DWORD_ info, uint8_t *result, DWORD_ *erro
       x.Level1.LogonTime = (int64_t)s->logon_time;
       x.Level1.ConnectTime = (int64_t)s->connect_time;
       x.Level1.DisconnectTime = (int64_t)s->disconnect_time;
-      x.Level1.LastInputTime = (int64_t)s->last_input_time;
+      x.Level1.LastInputTime = (int64_t)last_input_reported(s);
       x.Level1.CurrentTime = (int64_t)now_or(s->current_time);
       memcpy(result, &x, sizeof x);
       return sizeof x;
@@ -685,7 +702,9 @@ DBL_EXPORT BOOL_ WINAPI_ WTSSendMessageW(void *h, DWORD_ session_id, const wchar
   }
   if (timeout > 0 && (uint64_t)timeout * 1000u < delay) {
     dbl_sleep_ms(timeout * 1000u);
-    *response = IDTIMEOUT_;
+    dbl_lock();
+    *response = message_timeout_response;
+    dbl_unlock();
     return 1;
   }
   if (delay) dbl_sleep_ms(delay);
@@ -817,6 +836,29 @@ DBL_EXPORT BOOL_ WINAPI_ WTSWaitSystemEvent(void *h, DWORD_ mask, DWORD_ *flags)
   }
 }
 
+/* ---- OS version ---------------------------------------------------------------------------- */
+/* ntdll's RtlGetVersion, exported here so the library's version lookup has something to open on
+ * the doubles lane (see wts/_os_version.ts): fills RTL_OSVERSIONINFOW (276 bytes) when
+ * dwOSVersionInfoSize says so, else STATUS_INVALID_PARAMETER, and always returns STATUS_SUCCESS
+ * otherwise, as the real one does (its page: "RtlGetVersion returns STATUS_SUCCESS"). */
+typedef struct {
+  DWORD_ dwOSVersionInfoSize, dwMajorVersion, dwMinorVersion, dwBuildNumber, dwPlatformId;
+  wchar16 szCSDVersion[128];
+} RtlOsVersionInfoW;
+_Static_assert(sizeof(RtlOsVersionInfoW) == 276, "RTL_OSVERSIONINFOW");
+DBL_EXPORT int32_t WINAPI_ RtlGetVersion(RtlOsVersionInfoW *info) {
+  if (!info || (info->dwOSVersionInfoSize != sizeof *info &&
+                info->dwOSVersionInfoSize != 284 /* RTL_OSVERSIONINFOEXW */))
+    return (int32_t)0xC000000Du; /* STATUS_INVALID_PARAMETER */
+  dbl_lock();
+  info->dwMajorVersion = os_major;
+  info->dwMinorVersion = os_minor;
+  info->dwBuildNumber = os_build;
+  dbl_unlock();
+  info->dwPlatformId = 2; /* VER_PLATFORM_WIN32_NT */
+  info->szCSDVersion[0] = 0;
+  return 0;
+}
 /* ---- freeing ------------------------------------------------------------------------------- */
 DBL_EXPORT void WINAPI_ WTSFreeMemory(void *memory) {
   DWORD_ error;
@@ -1004,8 +1046,12 @@ DBL_EXPORT int32_t dbl_session_set_str(const char *server_name, DWORD_ id, const
       s->address_family = 2; /* AF_INET: the 4 bytes sit at Address[2..5] */
       memcpy(s->address + 2, bytes, 4);
     } else if (parse_ipv6(value, bytes)) {
-      s->address_family = 23; /* AF_INET6: 16 bytes from Address[0] */
-      memcpy(s->address, bytes, 16);
+      /* AF_INET6: the 16 bytes sit at Address[2..17], two bytes in like IPv4's, whatever the
+       * WTS_CLIENT_ADDRESS page's wording suggests. Real Windows: KB951422 shows a Server 2008
+       * host answering "17 00 00 00 | 00 00 FE 80 …" for fe80::…; pywin32 issue #664 shows
+       * (0, 0, 254, 128, …) for fe80::b33f; Cassia (issue #39) reads the bytes from index 2. */
+      s->address_family = 23;
+      memcpy(s->address + 2, bytes, 16);
     } else {
       result = -1;
     }
@@ -1174,6 +1220,18 @@ DBL_EXPORT void dbl_message_set_response(DWORD_ response, uint32_t delay_ms) {
   dbl_unlock();
 }
 
+DBL_EXPORT void dbl_message_set_timeout_response(DWORD_ response) {
+  dbl_lock();
+  message_timeout_response = response;
+  dbl_unlock();
+}
+DBL_EXPORT void dbl_os_version_set(DWORD_ major, DWORD_ minor, DWORD_ build) {
+  dbl_lock();
+  os_major = major;
+  os_minor = minor;
+  os_build = build;
+  dbl_unlock();
+}
 DBL_EXPORT int32_t dbl_message_last(char *title, size_t title_size, char *text, size_t text_size,
                                     DWORD_ *style, DWORD_ *timeout, int32_t *wait) {
   dbl_lock();

@@ -45,6 +45,26 @@ typedef struct {
   LARGE_INTEGER KernelTime;
 } DOC_WTS_PROCESS_INFO_EXW;
 
+/* WTSINFOEXW (the WTSSessionInfoEx class, level 1), also missing from mingw-w64's header:
+ * declared as Microsoft's WTSINFOEXW / WTSINFOEX_LEVEL1_W pages give it. */
+typedef struct {
+  ULONG SessionId;
+  WTS_CONNECTSTATE_CLASS SessionState;
+  LONG SessionFlags;
+  WCHAR WinStationName[WINSTATIONNAME_LENGTH + 1];
+  WCHAR UserName[USERNAME_LENGTH + 1];
+  WCHAR DomainName[DOMAIN_LENGTH + 1];
+  LARGE_INTEGER LogonTime, ConnectTime, DisconnectTime, LastInputTime, CurrentTime;
+  DWORD IncomingBytes, OutgoingBytes, IncomingFrames, OutgoingFrames, IncomingCompressedBytes,
+      OutgoingCompressedBytes;
+} DOC_WTSINFOEX_LEVEL1_W;
+typedef struct {
+  DWORD Level;
+  union {
+    DOC_WTSINFOEX_LEVEL1_W WTSInfoExLevel1;
+  } Data;
+} DOC_WTSINFOEXW;
+
 #define SIZE(NAME, TYPE) const unsigned long long size__##NAME = sizeof(TYPE);
 #define OFF(NAME, TYPE, KEY, FIELD) \
   const unsigned long long off__##NAME##__##KEY = offsetof(TYPE, FIELD);
@@ -111,6 +131,12 @@ FIELD_OF(WTSINFOW, DisconnectTime)
 FIELD_OF(WTSINFOW, LastInputTime)
 FIELD_OF(WTSINFOW, LogonTime)
 FIELD_OF(WTSINFOW, CurrentTime)
+
+SIZE(WTSINFOEXW, DOC_WTSINFOEXW)
+OFF(WTSINFOEXW, DOC_WTSINFOEXW, Level, Level)
+OFF(WTSINFOEXW, DOC_WTSINFOEXW, SessionId, Data.WTSInfoExLevel1.SessionId)
+OFF(WTSINFOEXW, DOC_WTSINFOEXW, SessionState, Data.WTSInfoExLevel1.SessionState)
+OFF(WTSINFOEXW, DOC_WTSINFOEXW, SessionFlags, Data.WTSInfoExLevel1.SessionFlags)
 
 SIZE(WTSCLIENTW, WTSCLIENTW)
 FIELD_OF(WTSCLIENTW, ClientName)

@@ -396,7 +396,7 @@ Deno.test({
 // ---- the typed library (mod.ts) against Wine's DLLs -------------------------------------------
 
 /** The one session Wine has, as the typed library decodes it. */
-function wineConsoleSession(): Session {
+function wineConsoleSession(lockedReason: string): Session {
   return {
     server: "",
     id: 1,
@@ -414,6 +414,8 @@ function wineConsoleSession(): Session {
     lastInputTime: null,
     logonTime: null,
     idleMs: null,
+    locked: null,
+    lockedReason,
   };
 }
 
@@ -424,7 +426,9 @@ Deno.test({
     // WTSEnumerateSessionsExW fails without setting the last error under Wine; the library
     // clears it first, so the fallback to WTSEnumerateSessionsW is taken instead of a bogus error.
     const sessions = await listSessions();
-    assert.deepEqual(sessions, [wineConsoleSession()]);
+    assert.deepEqual(sessions, [
+      wineConsoleSession("listSessions does not read the lock state: use getSession"),
+    ]);
     assert.notEqual(sessions[0]!.user, "");
   },
 });
@@ -433,7 +437,10 @@ Deno.test({
   name: "wine, mod.ts: getSession(1) is the Console session",
   ignore: !onWine,
   async fn() {
-    assert.deepEqual(await getSession(1), wineConsoleSession());
+    assert.deepEqual(
+      await getSession(1),
+      wineConsoleSession("the server does not answer WTSSessionInfoEx"),
+    );
   },
 });
 
