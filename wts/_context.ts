@@ -164,20 +164,25 @@ export async function callIdempotent(
 }
 
 /**
- * Opens a handle to the Remote Desktop Session Host `name`: WTSOpenServerExW first (it also
- * reaches virtualization hosts), WTSOpenServerW when Ex answers NULL. Throws a WindowsError
- * from the last error of WTSOpenServerW when both answer NULL (Wine: ERROR_CALL_NOT_IMPLEMENTED).
+ * Opens a handle to the Remote Desktop Session Host `name` with WTSOpenServerW. Only when
+ * `virtualMachines` is true is WTSOpenServerExW used: on a Remote Desktop Virtualization Host
+ * an Ex handle enumerates the sessions of the host's virtual machines, whose ids are not the
+ * host's (WTSEnumerateSessionsEx: "If you obtained a handle to an RD Virtualization Host server
+ * by calling the WTSOpenServerEx function, the array contains information about sessions on
+ * virtual machines on the server";
+ * https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsopenserverexw), so
+ * acting on such an id through the host would target a different session. Throws a
+ * WindowsError from the last error when the call answers NULL (Wine: ERROR_CALL_NOT_IMPLEMENTED).
  */
-export function openServerHandle(name: string): Deno.PointerObject {
+export function openServerHandle(name: string, virtualMachines = false): Deno.PointerObject {
   if (name === "") throw new TypeError("server name is empty (omit it for the local server)");
   const wide = encodeWide(name, "server name");
   const wts = wtsapi32();
-  const extended = wts.WTSOpenServerExW(wide);
-  if (extended !== null) return extended;
+  const functionName = virtualMachines ? "WTSOpenServerExW" : "WTSOpenServerW";
   clearLastError();
-  const plain = wts.WTSOpenServerW(wide);
-  if (plain !== null) return plain;
-  throw WindowsError.fromLastError("WTSOpenServerW");
+  const handle = virtualMachines ? wts.WTSOpenServerExW(wide) : wts.WTSOpenServerW(wide);
+  if (handle !== null) return handle;
+  throw WindowsError.fromLastError(functionName);
 }
 
 /** Closes a handle from {@linkcode openServerHandle}; WTS_CURRENT_SERVER_HANDLE is ignored. */
