@@ -91,9 +91,12 @@ export interface ProcessInfoExRow extends ProcessInfoRow {
   workingSetSize: number;
   /** `PeakWorkingSetSize` in bytes. */
   peakWorkingSetSize: number;
-  /** `UserTime`: CPU time in user mode, 100 ns units. */
+  /**
+   * `UserTime`: CPU time in user mode, in 100 ns units (the NT process counter; the doc page's
+   * "milliseconds" is wrong: see `wts/processes.ts` where it is converted).
+   */
   userTime: bigint;
-  /** `KernelTime`: CPU time in kernel mode, 100 ns units. */
+  /** `KernelTime`: CPU time in kernel mode, in 100 ns units (as `userTime`). */
   kernelTime: bigint;
 }
 
@@ -549,6 +552,8 @@ export function decodeWtsClientW(bytes: Uint8Array): WtsClient {
     const text = decodeWide(bytes, offsets.ClientAddress, lengths.CLIENTADDRESS_LENGTH_PLUS_1);
     clientAddress = text === "" ? null : text;
   } else if (family === AF_INET6) {
+    // The WTSCLIENT page says "binary form"; unlike WTS_CLIENT_ADDRESS (KB951422), no public
+    // evidence shows where the 16 bytes start here, so offset 0 is kept as documented.
     clientAddress = ipv6ToString(bytes.subarray(offsets.ClientAddress, offsets.ClientAddress + 16));
   }
   return {

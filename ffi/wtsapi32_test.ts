@@ -375,7 +375,26 @@ Deno.test("WTSQuerySessionInformationW WTSClientAddress: IPv4 at Address[2..5], 
   const v6 = await query(3, 14);
   assert.equal(new DataView(v6.buffer).getUint32(0, true), 23); // AF_INET6
   // KB951422 / pywin32 #664: two zero bytes, then the 16 address bytes.
-  assert.deepEqual([...v6.subarray(4, 22)], [0, 0, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+  assert.deepEqual([...v6.subarray(4, 22)], [
+    0,
+    0,
+    0xff,
+    0xff,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+  ]);
   assert.equal(new DataView((await query(1, 14)).buffer).getUint32(0, true), 0); // AF_UNSPEC
   assertNoLeaks();
 });

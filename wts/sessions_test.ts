@@ -271,7 +271,12 @@ Deno.test("listSessions and getSession show an IPv6 client as Windows lays it ou
   useDoubles();
   doubles.addSession({ id: 4, winStation: "RDP-Tcp#9", state: 0, clientAddress: "2001:db8::1" });
   assert.equal((await getSession(4)).clientAddress, "2001:db8::1");
-  doubles.addSession({ id: 6, winStation: "RDP-Tcp#10", state: 0, clientAddress: "::ffff:10.1.2.3" });
+  doubles.addSession({
+    id: 6,
+    winStation: "RDP-Tcp#10",
+    state: 0,
+    clientAddress: "::ffff:10.1.2.3",
+  });
   assert.equal((await listSessions()).find((s) => s.id === 6)!.clientAddress, "::ffff:10.1.2.3");
   assertNoLeaks();
 });
@@ -300,7 +305,13 @@ Deno.test("getSession reads the lock state, reversed on Windows 7 / Server 2008 
 Deno.test("getSession on a remote server reports the lock state unknown, with the reason", async () => {
   useDoubles();
   doubles.addServer("rdsh01");
-  doubles.addSession({ server: "rdsh01", id: 2, winStation: "RDP-Tcp#3", state: 0, sessionFlags: 0 });
+  doubles.addSession({
+    server: "rdsh01",
+    id: 2,
+    winStation: "RDP-Tcp#3",
+    state: 0,
+    sessionFlags: 0,
+  });
   const session = await getSession(2, { server: "rdsh01" });
   assert.equal(session.locked, null);
   assert.match(session.lockedReason!, /remote server's Windows version/);
