@@ -113,6 +113,19 @@ export const WTSINFOEXW = {
   },
 } as const satisfies StructLayout;
 
+/** SERVER_INFO_101, NetServerGetInfo's level 101 answer (lmserver.h). */
+export const SERVER_INFO_101 = {
+  size: 40,
+  offsets: {
+    sv101_platform_id: 0,
+    sv101_name: 8,
+    sv101_version_major: 16,
+    sv101_version_minor: 20,
+    sv101_type: 24,
+    sv101_comment: 32,
+  },
+} as const satisfies StructLayout;
+
 /** WTSCLIENTW, the WTSClientInfo class of WTSQuerySessionInformationW. */
 export const WTSCLIENTW = {
   size: 2304,

@@ -2,15 +2,20 @@
  * The Windows version of the server a session lives on, which decides how WTSSessionInfoEx's
  * lock flags read (they are reversed on Windows 7 / Server 2008 R2; see `ffi/wts_lock.ts`).
  *
- * The local server's version comes from ntdll's RtlGetVersion. A remote server's version is not
- * read yet (netapi32's NetServerGetInfo level 101 would tell it): its lock state is reported as
- * unknown with that reason instead of being guessed.
+ * The local server's version comes from ntdll's RtlGetVersion; a remote server's from netapi32's
+ * NetServerGetInfo at level 101 (`sv101_version_major` & MAJOR_VERSION_MASK, `sv101_version_minor`),
+ * which answers to the same callers that may query sessions there. When neither answers, the
+ * lock state is reported as unknown with the reason instead of being guessed.
  *
  * @module
  */
 
+import { errorName } from "../ffi/errors.ts";
+import { SERVER_INFO_101 } from "../ffi/layouts.ts";
 import { dllDirectoryInEffect, libraryPath } from "../ffi/load.ts";
+import { MAJOR_VERSION_MASK, NETAPI32_SYMBOLS, type Netapi32Symbols } from "../ffi/netapi32.ts";
 import { NTDLL_SYMBOLS, type NtdllSymbols, RTL_OSVERSIONINFOW_SIZE } from "../ffi/ntdll.ts";
+import { encodeWide } from "../ffi/utf16.ts";
 import type { OsVersion } from "../ffi/wts_lock.ts";
 
 /**
@@ -22,6 +27,76 @@ import type { OsVersion } from "../ffi/wts_lock.ts";
 export function openNtdll(): Deno.DynamicLibrary<NtdllSymbols> {
   const path = dllDirectoryInEffect() === undefined ? "ntdll.dll" : libraryPath("wtsapi32");
   return Deno.dlopen(path, NTDLL_SYMBOLS);
+}
+
+/**
+ * Opens netapi32 for NetServerGetInfo. netapi32.dll is NOT a KnownDLL: like wtsapi32 today it
+ * is opened by name, and must move to the loader's system-directory path with the others (the
+ * lead re-points this function). With the test-double directory in effect, the wtsapi32 double
+ * exports NetServerGetInfo and NetApiBufferFree instead.
+ */
+export function openNetapi32(): Deno.DynamicLibrary<Netapi32Symbols> {
+  const path = dllDirectoryInEffect() === undefined ? "netapi32.dll" : libraryPath("wtsapi32");
+  return Deno.dlopen(path, NETAPI32_SYMBOLS);
+}
+
+/** A server's version, or why it is unknown. */
+export type VersionAnswer = { version: OsVersion; reason: null } | {
+  version: null;
+  reason: string;
+};
+
+/** Remote servers' versions by lowercased name: a version changes only with an upgrade and reboot. */
+const remote = new Map<string, OsVersion>();
+
+/**
+ * A remote server's Windows version (NetServerGetInfo level 101, on Deno's FFI thread pool: it
+ * may wait on the network; NET_API_STATUS is its return value, so the code is exact there too).
+ *
+ * @param server The server's name, as given to openServer / `{ server }`.
+ * @returns The version, or `null` and the reason.
+ */
+export async function remoteOsVersion(server: string): Promise<VersionAnswer> {
+  const key = server.toLowerCase();
+  const known = remote.get(key);
+  if (known !== undefined) return { version: known, reason: null };
+  let netapi: Deno.DynamicLibrary<Netapi32Symbols>;
+  try {
+    netapi = openNetapi32();
+  } catch (error) {
+    return { version: null, reason: `netapi32 could not be opened (${(error as Error).message})` };
+  }
+  try {
+    const cell = new BigUint64Array(1);
+    const status = await netapi.symbols.NetServerGetInfoAsync(
+      encodeWide(server, "server name"),
+      101,
+      new Uint8Array(cell.buffer),
+    );
+    const block = Deno.UnsafePointer.create(cell[0]!);
+    if (status !== 0) {
+      if (block !== null) netapi.symbols.NetApiBufferFree(block);
+      return {
+        version: null,
+        reason: `NetServerGetInfo failed: ${errorName(status)} (${status})`,
+      };
+    }
+    if (block === null) return { version: null, reason: "NetServerGetInfo returned no buffer" };
+    try {
+      const { size, offsets } = SERVER_INFO_101;
+      const view = new DataView(Deno.UnsafePointerView.getArrayBuffer(block, size));
+      const version = {
+        major: view.getUint32(offsets.sv101_version_major, true) & MAJOR_VERSION_MASK,
+        minor: view.getUint32(offsets.sv101_version_minor, true),
+      };
+      remote.set(key, version);
+      return { version, reason: null };
+    } finally {
+      netapi.symbols.NetApiBufferFree(block);
+    }
+  } finally {
+    netapi.close();
+  }
 }
 
 /** The cached answer for this process's server: it cannot change while the process runs. */
@@ -53,7 +128,8 @@ export function localOsVersion(): OsVersion | null {
   return version;
 }
 
-/** Forgets the cached version (tests switch the doubles' answer). */
-export function forgetLocalOsVersion(): void {
+/** Forgets the cached versions (tests switch the doubles' answers). */
+export function forgetOsVersions(): void {
   local = undefined;
+  remote.clear();
 }

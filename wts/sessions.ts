@@ -47,7 +47,7 @@ import {
 } from "./_context.ts";
 
 import { decodeWtsInfoExW, type LockState, lockStateFromFlags } from "../ffi/wts_lock.ts";
-import { localOsVersion } from "./_os_version.ts";
+import { localOsVersion, remoteOsVersion } from "./_os_version.ts";
 
 export { NonblockingCallError } from "./_context.ts";
 
@@ -386,14 +386,11 @@ async function readLockState(context: CallContext, id: number): Promise<LockStat
   if (ex === undefined) {
     return { locked: null, reason: "the server does not answer WTSSessionInfoEx" };
   }
-  if (context.server !== "") {
-    return lockStateFromFlags(
-      ex.sessionFlags,
-      null,
-      "winsession does not read a remote server's Windows version yet",
-    );
+  if (context.server === "") {
+    return lockStateFromFlags(ex.sessionFlags, localOsVersion(), "RtlGetVersion did not answer");
   }
-  return lockStateFromFlags(ex.sessionFlags, localOsVersion(), "RtlGetVersion did not answer");
+  const answer = await remoteOsVersion(context.server);
+  return lockStateFromFlags(ex.sessionFlags, answer.version, answer.reason ?? undefined);
 }
 
 /**

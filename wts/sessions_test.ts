@@ -15,7 +15,7 @@ import {
   WindowsError,
 } from "../ffi/errors.ts";
 import { assertNoLeaks, ConnectState, doubles, useDoubles } from "../tests/doubles.ts";
-import { forgetLocalOsVersion } from "./_os_version.ts";
+import { forgetOsVersions } from "./_os_version.ts";
 
 const LOGON = new Date("2024-03-01T08:00:00Z");
 const INPUT = new Date("2024-03-01T09:00:00Z");
@@ -283,7 +283,7 @@ Deno.test("listSessions and getSession show an IPv6 client as Windows lays it ou
 
 Deno.test("getSession reads the lock state, reversed on Windows 7 / Server 2008 R2", async () => {
   useDoubles();
-  forgetLocalOsVersion();
+  forgetOsVersions();
   doubles.addSession({ id: 2, winStation: "RDP-Tcp#3", state: 0, sessionFlags: 0 }); // LOCK
   doubles.addSession({ id: 3, winStation: "RDP-Tcp#4", state: 0, sessionFlags: 1 }); // UNLOCK
   doubles.addSession({ id: 4, winStation: "RDP-Tcp#5", state: 0 }); // UNKNOWN
@@ -295,25 +295,32 @@ Deno.test("getSession reads the lock state, reversed on Windows 7 / Server 2008 
   assert.equal(unknown.locked, null);
   assert.match(unknown.lockedReason!, /unknown/);
   doubles.setOsVersion(6, 1, 7601); // Windows 7 / Server 2008 R2: the flags mean the opposite
-  forgetLocalOsVersion();
+  forgetOsVersions();
   assert.equal((await getSession(2)).locked, false);
   assert.equal((await getSession(3)).locked, true);
-  forgetLocalOsVersion();
+  forgetOsVersions();
   assertNoLeaks();
 });
 
-Deno.test("getSession on a remote server reports the lock state unknown, with the reason", async () => {
+Deno.test("getSession on a remote server reads its version with NetServerGetInfo", async () => {
   useDoubles();
+  forgetOsVersions();
   doubles.addServer("rdsh01");
-  doubles.addSession({
-    server: "rdsh01",
-    id: 2,
-    winStation: "RDP-Tcp#3",
-    state: 0,
-    sessionFlags: 0,
-  });
+  doubles.addServer("rdsh2008");
+  doubles.setServerOsVersion("rdsh2008", 6, 1); // Server 2008 R2
+  for (const server of ["rdsh01", "rdsh2008"]) {
+    doubles.addSession({ server, id: 2, winStation: "RDP-Tcp#3", state: 0, sessionFlags: 0 });
+  }
+  assert.equal((await getSession(2, { server: "rdsh01" })).locked, true);
+  assert.equal((await getSession(2, { server: "rdsh2008" })).locked, false); // reversed there
+  await getSession(2, { server: "rdsh01" });
+  assert.equal(doubles.calls("NetServerGetInfo"), 2, "one look-up per server, then cached");
+  forgetOsVersions();
+  doubles.failNext("NetServerGetInfo", ERROR_ACCESS_DENIED);
   const session = await getSession(2, { server: "rdsh01" });
   assert.equal(session.locked, null);
-  assert.match(session.lockedReason!, /remote server's Windows version/);
+  assert.match(session.lockedReason!, /NetServerGetInfo failed: ERROR_ACCESS_DENIED \(5\)/);
+  assert.match(session.lockedReason!, /Windows 7 \/ Server 2008 R2/);
+  forgetOsVersions();
   assertNoLeaks();
 });

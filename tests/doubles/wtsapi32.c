@@ -136,6 +136,7 @@ typedef struct Session {
 typedef struct Server {
   char name[256];
   uint32_t delay_ms;
+  DWORD_ os_major, os_minor; /* what NetServerGetInfo level 101 reports; 0 = the local default */
   DWORD_ events; /* injected, not yet consumed by a waiter */
   Session *sessions;
   size_t count, capacity;
@@ -244,6 +245,7 @@ static void reset_wtsapi32(void) {
   dbl_lock();
   server_clear(&local_server);
   local_server.delay_ms = 0;
+  local_server.os_major = local_server.os_minor = 0;
   for (size_t i = 0; i < servers_used; i++) {
     server_clear(servers[i]);
     free(servers[i]);
@@ -858,6 +860,67 @@ DBL_EXPORT int32_t WINAPI_ RtlGetVersion(RtlOsVersionInfoW *info) {
   info->dwPlatformId = 2; /* VER_PLATFORM_WIN32_NT */
   info->szCSDVersion[0] = 0;
   return 0;
+}
+/* ---- netapi32: NetServerGetInfo level 101 ---------------------------------------------------- */
+#define KIND_NETAPI 100u /* NetApiBuffer* blocks: only NetApiBufferFree releases them */
+enum { ERROR_BAD_NETPATH_ = 53, ERROR_INVALID_LEVEL_ = 124 };
+typedef struct {
+  DWORD_ sv101_platform_id;
+  wchar16 *sv101_name;
+  DWORD_ sv101_version_major, sv101_version_minor, sv101_type;
+  wchar16 *sv101_comment;
+} ServerInfo101;
+_Static_assert(sizeof(ServerInfo101) == 40, "SERVER_INFO_101");
+/* Exported by this double so the library's version lookup has something to open on the doubles
+ * lane (see wts/_os_version.ts). Returns NET_API_STATUS, never the last error, like netapi32:
+ * ERROR_BAD_NETPATH for an unknown server, ERROR_INVALID_LEVEL for levels other than 101.
+ * sv101_version_major carries the server type in its high bits (lmserver.h MAJOR_VERSION_MASK
+ * 0x0F), so the double sets one there (0x10) to prove the caller masks it. */
+DBL_EXPORT DWORD_ WINAPI_ NetServerGetInfo(const wchar16 *name, DWORD_ level, void **out) {
+  DWORD_ error;
+  if (dbl_should_fail("NetServerGetInfo", &error)) return error;
+  if (!out) return ERROR_INVALID_PARAMETER_;
+  if (level != 101) return ERROR_INVALID_LEVEL_;
+  char wanted[256] = "";
+  if (name) dbl_utf16_to_utf8(name, wanted, sizeof wanted);
+  const char *plain = wanted;
+  while (*plain == '\\') plain++; /* a UNC-style name and the bare one name the same server */
+  dbl_lock();
+  Server *server = server_find(plain);
+  if (!server) {
+    dbl_unlock();
+    return ERROR_BAD_NETPATH_;
+  }
+  DWORD_ major = server->os_major ? server->os_major : os_major;
+  DWORD_ minor = server->os_major ? server->os_minor : os_minor;
+  dbl_unlock();
+  ServerInfo101 *info = dbl_wts_alloc_kind(sizeof *info + 2, KIND_NETAPI, 1);
+  if (!info) return ERROR_NOT_ENOUGH_MEMORY_;
+  memset(info, 0, sizeof *info + 2);
+  info->sv101_platform_id = 500; /* PLATFORM_ID_NT */
+  info->sv101_name = (wchar16 *)(info + 1);
+  info->sv101_version_major = major | 0x10;
+  info->sv101_version_minor = minor;
+  info->sv101_comment = (wchar16 *)(info + 1);
+  *out = info;
+  return 0;
+}
+DBL_EXPORT DWORD_ WINAPI_ NetApiBufferFree(void *buffer) {
+  uint32_t kind;
+  if (!buffer) return 0;
+  if (!dbl_wts_block(buffer, &kind, NULL) || kind != KIND_NETAPI) return ERROR_INVALID_PARAMETER_;
+  dbl_wts_free(buffer);
+  return 0;
+}
+DBL_EXPORT int32_t dbl_server_os_version(const char *name, DWORD_ major, DWORD_ minor) {
+  dbl_lock();
+  Server *server = server_find(name);
+  if (server) {
+    server->os_major = major;
+    server->os_minor = minor;
+  }
+  dbl_unlock();
+  return server ? 0 : -1;
 }
 /* ---- freeing ------------------------------------------------------------------------------- */
 DBL_EXPORT void WINAPI_ WTSFreeMemory(void *memory) {

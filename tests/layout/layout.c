@@ -12,6 +12,7 @@
 #include <windows.h>
 #include <wtsapi32.h>
 #include <restartmanager.h>
+#include <lm.h>
 
 /*
  * mingw-w64's wtsapi32.h lacks these two (WTSEnumerateSessionsExW level 1 and
@@ -137,6 +138,14 @@ OFF(WTSINFOEXW, DOC_WTSINFOEXW, Level, Level)
 OFF(WTSINFOEXW, DOC_WTSINFOEXW, SessionId, Data.WTSInfoExLevel1.SessionId)
 OFF(WTSINFOEXW, DOC_WTSINFOEXW, SessionState, Data.WTSInfoExLevel1.SessionState)
 OFF(WTSINFOEXW, DOC_WTSINFOEXW, SessionFlags, Data.WTSInfoExLevel1.SessionFlags)
+
+SIZE(SERVER_INFO_101, SERVER_INFO_101)
+FIELD_OF(SERVER_INFO_101, sv101_platform_id)
+FIELD_OF(SERVER_INFO_101, sv101_name)
+FIELD_OF(SERVER_INFO_101, sv101_version_major)
+FIELD_OF(SERVER_INFO_101, sv101_version_minor)
+FIELD_OF(SERVER_INFO_101, sv101_type)
+FIELD_OF(SERVER_INFO_101, sv101_comment)
 
 SIZE(WTSCLIENTW, WTSCLIENTW)
 FIELD_OF(WTSCLIENTW, ClientName)
