@@ -31,6 +31,7 @@ import {
   disconnectSession,
   getSession,
   listSessions,
+  type ListSessionsOptions,
   logoffSession,
   type Session,
   type SessionActionOptions,
@@ -127,10 +128,12 @@ export class Server implements Disposable {
   /**
    * The server's sessions; see {@linkcode listSessions}.
    *
+   * @param options `lockState` to read every session's lock state.
    * @returns The sessions.
    */
-  listSessions(): Promise<Session[]> {
-    return this.#run({}, (o) => listSessions(o));
+  listSessions(options?: { lockState?: boolean }): Promise<Session[]> {
+    const extra: ListSessionsOptions = { lockState: options?.lockState };
+    return this.#run(extra, (o) => listSessions(o));
   }
 
   /**

@@ -80,7 +80,7 @@ Deno.test("listSessions decodes every field from the Ex enumeration and the quer
       logonTime: LOGON,
       idleMs: 30 * 60 * 1000,
       locked: null,
-      lockedReason: "listSessions does not read the lock state: use getSession",
+      lockedReason: "not read: pass lockState: true to listSessions, or use getSession",
     } satisfies Session,
   );
   const services = sessions.find((s) => s.id === 0)!;
@@ -321,6 +321,30 @@ Deno.test("getSession on a remote server reads its version with NetServerGetInfo
   assert.equal(session.locked, null);
   assert.match(session.lockedReason!, /NetServerGetInfo failed: ERROR_ACCESS_DENIED \(5\)/);
   assert.match(session.lockedReason!, /Windows 7 \/ Server 2008 R2/);
+  forgetOsVersions();
+  assertNoLeaks();
+});
+
+Deno.test("listSessions({ lockState: true }) reads every session's lock state", async () => {
+  useDoubles();
+  forgetOsVersions();
+  doubles.addSession({ id: 2, winStation: "RDP-Tcp#3", state: 0, sessionFlags: 0 });
+  doubles.addSession({ id: 3, winStation: "RDP-Tcp#4", state: 0, sessionFlags: 1 });
+  const sessions = await listSessions({ lockState: true });
+  assert.deepEqual(sessions.map((s) => [s.id, s.locked, s.lockedReason]), [
+    [2, true, null],
+    [3, false, null],
+  ]);
+  assert.equal((await listSessions())[0]!.locked, null);
+  doubles.addServer("rdsh01");
+  doubles.addSession({
+    server: "rdsh01",
+    id: 2,
+    winStation: "RDP-Tcp#3",
+    state: 0,
+    sessionFlags: 1,
+  });
+  assert.equal((await listSessions({ server: "rdsh01", lockState: true }))[0]!.locked, false);
   forgetOsVersions();
   assertNoLeaks();
 });

@@ -427,7 +427,7 @@ Deno.test({
     // clears it first, so the fallback to WTSEnumerateSessionsW is taken instead of a bogus error.
     const sessions = await listSessions();
     assert.deepEqual(sessions, [
-      wineConsoleSession("listSessions does not read the lock state: use getSession"),
+      wineConsoleSession("not read: pass lockState: true to listSessions, or use getSession"),
     ]);
     assert.notEqual(sessions[0]!.user, "");
   },
