@@ -27,7 +27,6 @@ import { decodeWide } from "../ffi/utf16.ts";
 import {
   decodeSessionInfo1W,
   decodeSessionInfoW,
-  decodeWtsClientAddress,
   decodeWtsInfoW,
   type WtsInfo,
 } from "../ffi/wts_structs.ts";
@@ -46,6 +45,7 @@ import {
   WTSTypeSessionInfoLevel1,
 } from "./_context.ts";
 
+import { decodeWtsClientAddress } from "../ffi/client_address.ts";
 import { readLockState } from "./_lock_state.ts";
 
 export { NonblockingCallError } from "./_context.ts";
