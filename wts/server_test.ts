@@ -83,12 +83,25 @@ Deno.test("openServer uses WTSOpenServerW; the virtual-machine view only when as
     assert.equal(doubles.calls("WTSOpenServerW"), 1);
     assert.equal(doubles.calls("WTSOpenServerExW"), 0);
   }
+  doubles.reset();
+  setUp();
   {
-    // WTSOpenServerExW on a virtualization host lists its VMs' sessions, whose ids are not the
-    // host's: listing works, acting by id through this handle is refused.
+    // rdsh01 as an RD Virtualization Host: its VMs run a session 3 of their own (dave's).
+    doubles.addServer("rdsh01|vm");
+    doubles.addSession({
+      server: "rdsh01|vm",
+      id: 3,
+      winStation: "RDP-Tcp#0",
+      state: 0,
+      user: "dave",
+    });
+    using plain = openServer("rdsh01");
+    assert.deepEqual((await plain.listSessions()).map((s) => [s.id, s.user]), [[3, "carol"]]);
+    // WTSOpenServerExW lists the VMs' sessions, whose ids are not the host's: listing works,
+    // acting by id through this handle is refused (it would hit carol's session 3).
     using host = openServer("rdsh01", { virtualMachines: true });
     assert.equal(doubles.calls("WTSOpenServerExW"), 1);
-    assert.equal((await host.listSessions()).length, 1);
+    assert.deepEqual((await host.listSessions()).map((s) => [s.id, s.user]), [[3, "dave"]]);
     await assert.rejects(host.logoffSession(3), /virtualMachines: true/);
     await assert.rejects(host.disconnectSession(3), /different session/);
     await assert.rejects(host.sendMessage(3, { title: "T", text: "x" }), TypeError);

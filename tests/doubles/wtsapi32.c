@@ -145,6 +145,7 @@ typedef struct Server {
 typedef struct ServerHandle {
   uint32_t magic;
   int open;
+  int ex; /* opened with WTSOpenServerExW */
   char name[256];
   uint64_t flush_generation;
   int waiters;
@@ -291,13 +292,29 @@ static void *fail_unlocked(DWORD_ error) {
   return NULL;
 }
 
+/* A Remote Desktop Virtualization Host: an Ex handle to it sees the sessions of its virtual
+ * machines, not the host's. WTSOpenServerEx's page: "Opens a handle to the specified ... RD
+ * Virtualization Host server"; WTSEnumerateSessionsEx's: "If you obtained a handle to an RD
+ * Virtualization Host server by calling the WTSOpenServerEx function, the array contains
+ * information about sessions on virtual machines on the server." Those session ids are the
+ * VMs', not the host's. The double keeps them as a server registered under "<host>|vm"; an Ex
+ * handle to <host> is served from it when it exists (for an RD Session Host, Ex behaves exactly
+ * like WTSOpenServerW, as the page says). Caller holds the lock. */
+static Server *view_of(const ServerHandle *handle, Server *server) {
+  if (!handle->ex || !server) return server;
+  char vm_name[sizeof server->name + 4];
+  strcpy(vm_name, server->name);
+  strcat(vm_name, "|vm");
+  Server *vms = server_find(vm_name);
+  return vms ? vms : server;
+}
 /* Returns the handle's server with the lock HELD, or NULL (lock released, last error set). */
 static Server *enter(const char *function, void *h) {
   if (injected(function)) return NULL;
   dbl_lock();
   ServerHandle *handle = handle_resolve(h);
   if (!handle) return fail_unlocked(ERROR_INVALID_HANDLE_);
-  Server *server = server_find(handle->name);
+  Server *server = view_of(handle, server_find(handle->name));
   if (!server) return fail_unlocked(RPC_S_SERVER_UNAVAILABLE_);
   if (server->delay_ms) {
     char name[256];
@@ -306,7 +323,7 @@ static Server *enter(const char *function, void *h) {
     dbl_unlock(); /* a slow server must not stall calls to the others */
     dbl_sleep_ms(delay);
     dbl_lock();
-    server = server_find(name);
+    server = server_find(name); /* already the view: its own name */
     if (!server) return fail_unlocked(RPC_S_SERVER_UNAVAILABLE_);
   }
   return server;
@@ -346,7 +363,7 @@ static void copy_fixed(wchar16 *out, size_t cap, const wchar16 *s) {
 }
 
 /* ---- servers ------------------------------------------------------------------------------- */
-static void *open_server(const char *function, const wchar16 *name) {
+static void *open_server(const char *function, const wchar16 *name, int ex) {
   if (injected(function)) return NULL;
   ServerHandle *h = calloc(1, sizeof *h);
   if (!h) {
@@ -355,6 +372,7 @@ static void *open_server(const char *function, const wchar16 *name) {
   }
   h->magic = 0x53525652u; /* "SRVR" */
   h->open = 1;
+  h->ex = ex;
   if (name) dbl_utf16_to_utf8(name, h->name, sizeof h->name);
   dbl_lock();
   GROW(handles, handles_used, handles_capacity);
@@ -365,11 +383,11 @@ static void *open_server(const char *function, const wchar16 *name) {
 }
 
 DBL_EXPORT void *WINAPI_ WTSOpenServerW(const wchar16 *name) {
-  return open_server("WTSOpenServerW", name);
+  return open_server("WTSOpenServerW", name, 0);
 }
 
 DBL_EXPORT void *WINAPI_ WTSOpenServerExW(const wchar16 *name) {
-  return open_server("WTSOpenServerExW", name);
+  return open_server("WTSOpenServerExW", name, 1);
 }
 
 DBL_EXPORT void WINAPI_ WTSCloseServer(void *h) {
