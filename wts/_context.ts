@@ -20,8 +20,10 @@
  *   that says the code is unknown. If the repeat succeeds, the failure was transient and its
  *   result is used.
  * - Calls that must not be repeated (a message box the user answers, an event wait) are
- *   validated with a synchronous query first, so the usual errors still carry their real code;
- *   a later failure on the pool is a {@linkcode NonblockingCallError}.
+ *   preceded by a synchronous query, so the usual errors (unknown session, unreachable server)
+ *   still carry their real code. The query proves only that the session can be QUERIED: a
+ *   message needs WINSTATION_MSG, which an administrator can deny while granting
+ *   WINSTATION_QUERY. A later failure on the pool is a {@linkcode NonblockingCallError}.
  *
  * @module
  */
@@ -383,7 +385,9 @@ export async function queryRequired<T>(
 
 /**
  * Throws the real WindowsError when `sessionId` cannot be queried (unknown session, access
- * denied, unknown server), with a blocking call so that its last error is readable.
+ * denied, unknown server), with a blocking call so that its last error is readable. Passing
+ * says nothing about other rights on the session (messages need WINSTATION_MSG, not
+ * WINSTATION_QUERY).
  */
 export function validateSession(handle: Deno.PointerValue, sessionId: number): void {
   const state = queryBlocking(handle, sessionId, WTSInfoClass.WTSConnectState, () => true);
