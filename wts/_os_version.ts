@@ -7,6 +7,13 @@
  * which answers to the same callers that may query sessions there. When neither answers, the
  * lock state is reported as unknown with the reason instead of being guessed.
  *
+ * Measured under Wine 10: NetServerGetInfo for the local computer answers 6.2 (Wine derives it
+ * from the caller's GetVersionExW, which answers 6.2 to a process without a compatibility
+ * manifest) while RtlGetVersion answers 10.0. Only 6.1 changes how the flags read, and a
+ * manifest shim never produces 6.1, so the lock state is unaffected; whether a real remote
+ * server's answer can be shimmed is not documented (evidence missing), which is one more
+ * reason the local server uses RtlGetVersion.
+ *
  * @module
  */
 

@@ -35,6 +35,7 @@ import {
   type Session,
 } from "../../mod.ts";
 import { announceSkip, windowsSkipReason, wineSkipReason } from "./wine.ts";
+import { forgetOsVersions, localOsVersion, remoteOsVersion } from "../../wts/_os_version.ts";
 
 const onWindows = !announceSkip("tests/windows (any Windows)", windowsSkipReason());
 const onWine = !announceSkip("tests/windows (Wine)", wineSkipReason());
@@ -523,5 +524,36 @@ Deno.test({
     assert.deepEqual(report.processes, []);
     assert.equal(report.fileCount, 1);
     assert.deepEqual(report.rebootReasons, []);
+  },
+});
+
+// ---- the OS version behind the lock state, against Wine's own ntdll.dll and netapi32.dll ------
+
+Deno.test({
+  name: "any Windows: RtlGetVersion (ntdll) answers through winsession's binding",
+  ignore: !onWindows,
+  fn() {
+    forgetOsVersions();
+    const version = localOsVersion();
+    assert.ok(version !== null, "RtlGetVersion did not answer");
+    assert.ok(version.major >= 6, `major ${version.major}`);
+    forgetOsVersions();
+  },
+});
+
+Deno.test({
+  name: "wine: NetServerGetInfo level 101 answers this computer's version through the binding",
+  ignore: !onWine,
+  async fn() {
+    forgetOsVersions();
+    const computer = Deno.env.get("COMPUTERNAME") ?? "";
+    const answer = await remoteOsVersion(computer);
+    assert.equal(answer.reason, null);
+    // Measured: Wine fills sv101_version_* from the caller's GetVersionExW, which answers 6.2
+    // to a process without a compatibility manifest (deno.exe), while RtlGetVersion says 10.0.
+    // Neither is 6.1, so the lock flags read the same either way.
+    assert.deepEqual(answer.version, { major: 6, minor: 2 });
+    assert.deepEqual(localOsVersion(), { major: 10, minor: 0 });
+    forgetOsVersions();
   },
 });
