@@ -99,6 +99,33 @@ export const WTSINFOW = {
   },
 } as const satisfies StructLayout;
 
+/**
+ * WTSINFOEXW at level 1 (WTSINFOEX_LEVEL1_W inside the union), the WTSSessionInfoEx class of
+ * WTSQuerySessionInformationW (232 bytes). Only the fields winsession reads are listed.
+ */
+export const WTSINFOEXW = {
+  size: 232,
+  offsets: {
+    Level: 0,
+    SessionId: 8, // the union holds LARGE_INTEGERs: 8-aligned
+    SessionState: 12,
+    SessionFlags: 16,
+  },
+} as const satisfies StructLayout;
+
+/** SERVER_INFO_101, NetServerGetInfo's level 101 answer (lmserver.h). */
+export const SERVER_INFO_101 = {
+  size: 40,
+  offsets: {
+    sv101_platform_id: 0,
+    sv101_name: 8,
+    sv101_version_major: 16,
+    sv101_version_minor: 20,
+    sv101_type: 24,
+    sv101_comment: 32,
+  },
+} as const satisfies StructLayout;
+
 /** WTSCLIENTW, the WTSClientInfo class of WTSQuerySessionInformationW. */
 export const WTSCLIENTW = {
   size: 2304,

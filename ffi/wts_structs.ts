@@ -8,14 +8,14 @@
  * block (`WTSFreeMemory`/`WTSFreeMemoryExW`) after decoding: nothing returned here refers to it.
  *
  * Fixed-size structs (`WTSQuerySessionInformationW` classes) are decoded from bytes the caller
- * already copied out of the returned buffer.
+ * already copied out of the returned buffer. Client addresses are decoded in
+ * `client_address.ts`, lock state in `wts_lock.ts`.
  *
  * @module
  */
 
 import {
   WCHAR_ARRAY_LENGTHS,
-  WTS_CLIENT_ADDRESS,
   WTS_PROCESS_INFO_EXW,
   WTS_PROCESS_INFOW,
   WTS_SERVER_INFOW,
@@ -24,16 +24,10 @@ import {
   WTSCLIENTW,
   WTSINFOW,
 } from "./layouts.ts";
+import { AF_INET, AF_INET6, formatIpv6 } from "./client_address.ts";
 import { fileTimeToDate, readFileTime } from "./filetime.ts";
 import { SidTextCache } from "./sid.ts";
 import { decodeWide, readWideColumn } from "./utf16.ts";
-
-/** `AF_UNSPEC`: no address. */
-export const AF_UNSPEC = 0;
-/** `AF_INET`: IPv4. */
-export const AF_INET = 2;
-/** `AF_INET6` on Windows. */
-export const AF_INET6 = 23;
 
 /** One `WTS_SESSION_INFOW`. */
 export interface SessionInfoRow {
@@ -91,9 +85,12 @@ export interface ProcessInfoExRow extends ProcessInfoRow {
   workingSetSize: number;
   /** `PeakWorkingSetSize` in bytes. */
   peakWorkingSetSize: number;
-  /** `UserTime`: CPU time in user mode, 100 ns units. */
+  /**
+   * `UserTime`: CPU time in user mode, in 100 ns units (the NT process counter; the doc page's
+   * "milliseconds" is wrong: see `wts/processes.ts` where it is converted).
+   */
   userTime: bigint;
-  /** `KernelTime`: CPU time in kernel mode, 100 ns units. */
+  /** `KernelTime`: CPU time in kernel mode, in 100 ns units (as `userTime`). */
   kernelTime: bigint;
 }
 
@@ -418,93 +415,6 @@ export function decodeWtsInfoW(bytes: Uint8Array): WtsInfo {
   };
 }
 
-/** Formats 16 bytes as canonical IPv6 text (RFC 5952): lowercase, longest zero run as `::`. */
-function ipv6ToString(bytes: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
-  // IPv4-mapped addresses (::ffff:a.b.c.d) keep the dotted form, as RFC 5952 §5 recommends.
-  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
-    return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
-  }
-  let bestStart = -1;
-  let bestLength = 1; // a single zero group is never shortened
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let end = i;
-    while (end < 8 && groups[end] === 0) end++;
-    if (end - i > bestLength) {
-      bestStart = i;
-      bestLength = end - i;
-    }
-    i = end;
-  }
-  const hex = groups.map((group) => group.toString(16));
-  if (bestStart === -1) return hex.join(":");
-  const head = hex.slice(0, bestStart).join(":");
-  const tail = hex.slice(bestStart + bestLength).join(":");
-  return `${head}::${tail}`;
-}
-
-/**
- * Formats the `Address` bytes of a `WTS_CLIENT_ADDRESS` as text. For `AF_INET` the four IPv4
- * bytes sit at `Address[2..5]` (Microsoft documents 192.168.0.1 as `00 00 C0 A8 00 01`); for
- * `AF_INET6` the 16 bytes start at `Address[0]`. `AF_UNSPEC` and other families give `null`.
- *
- * @example
- * ```ts
- * import { AF_INET, AF_INET6, decodeClientAddress } from "./wts_structs.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(decodeClientAddress(AF_INET, new Uint8Array([0, 0, 192, 168, 0, 1])), "192.168.0.1");
- * const v6 = new Uint8Array(16);
- * v6[0] = v6[1] = 0xff;
- * v6[15] = 1;
- * assert.equal(decodeClientAddress(AF_INET6, v6), "ffff::1");
- * ```
- *
- * @param family `AddressFamily`.
- * @param addressBytes The `Address` member (20 bytes; at least 6 for IPv4, 16 for IPv6).
- * @returns The address, or `null`.
- */
-export function decodeClientAddress(family: number, addressBytes: Uint8Array): string | null {
-  if (family === AF_INET && addressBytes.byteLength >= 6) {
-    return `${addressBytes[2]}.${addressBytes[3]}.${addressBytes[4]}.${addressBytes[5]}`;
-  }
-  if (family === AF_INET6 && addressBytes.byteLength >= 16) return ipv6ToString(addressBytes);
-  return null;
-}
-
-/**
- * Decodes a `WTS_CLIENT_ADDRESS` (the `WTSClientAddress` class).
- *
- * @example
- * ```ts
- * import { decodeWtsClientAddress } from "./wts_structs.ts";
- * import assert from "node:assert/strict";
- *
- * const bytes = new Uint8Array(24);
- * bytes[0] = 2; // AF_INET
- * bytes.set([10, 0, 0, 7], 4 + 2);
- * assert.deepEqual(decodeWtsClientAddress(bytes), { addressFamily: 2, address: "10.0.0.7" });
- * ```
- *
- * @param bytes The struct's bytes (at least `WTS_CLIENT_ADDRESS.size`).
- * @returns The family and the address as text (`null` if unspecified or unknown).
- * @throws {RangeError} If `bytes` is too short.
- */
-export function decodeWtsClientAddress(
-  bytes: Uint8Array,
-): { addressFamily: number; address: string | null } {
-  const { size, offsets } = WTS_CLIENT_ADDRESS;
-  const view = structView(bytes, size, "WTS_CLIENT_ADDRESS");
-  const addressFamily = view.getUint32(offsets.AddressFamily, true);
-  const address = bytes.subarray(offsets.Address, size);
-  return { addressFamily, address: decodeClientAddress(addressFamily, address) };
-}
-
 /**
  * Decodes a `WTSCLIENTW` (the `WTSClientInfo` class). Per Microsoft's documentation of
  * `WTSCLIENT`, an `AF_INET` `ClientAddress` is returned as a string ("127.0.0.1") and an
@@ -533,7 +443,9 @@ export function decodeWtsClientW(bytes: Uint8Array): WtsClient {
     const text = decodeWide(bytes, offsets.ClientAddress, lengths.CLIENTADDRESS_LENGTH_PLUS_1);
     clientAddress = text === "" ? null : text;
   } else if (family === AF_INET6) {
-    clientAddress = ipv6ToString(bytes.subarray(offsets.ClientAddress, offsets.ClientAddress + 16));
+    // The WTSCLIENT page says "binary form"; unlike WTS_CLIENT_ADDRESS (KB951422), no public
+    // evidence shows where the 16 bytes start here, so offset 0 is kept as documented.
+    clientAddress = formatIpv6(bytes.subarray(offsets.ClientAddress, offsets.ClientAddress + 16));
   }
   return {
     clientName: decodeWide(bytes, offsets.ClientName, lengths.WTSCLIENT_CLIENTNAME),

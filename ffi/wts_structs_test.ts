@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { dateToFileTime, FILETIME_UNIX_EPOCH } from "./filetime.ts";
 import {
-  WTS_CLIENT_ADDRESS,
   WTS_PROCESS_INFO_EXW,
   WTS_PROCESS_INFOW,
   WTS_SERVER_INFOW,
@@ -12,17 +11,13 @@ import {
 } from "./layouts.ts";
 import { useDoubles } from "../tests/doubles.ts";
 import { encodeWide, readWide, readWideColumn, SHORT_STRING_UNITS } from "./utf16.ts";
+import { AF_INET, AF_INET6, AF_UNSPEC } from "./client_address.ts";
 import {
-  AF_INET,
-  AF_INET6,
-  AF_UNSPEC,
-  decodeClientAddress,
   decodeProcessInfoExW,
   decodeProcessInfoW,
   decodeServerInfoW,
   decodeSessionInfo1W,
   decodeSessionInfoW,
-  decodeWtsClientAddress,
   decodeWtsClientW,
   decodeWtsInfoW,
 } from "./wts_structs.ts";
@@ -415,61 +410,4 @@ Deno.test("decodeWtsClientW() decodes a binary IPv6 address and no address", () 
   view.setUint32(offsets.ClientAddressFamily, AF_UNSPEC, true);
   assert.equal(decodeWtsClientW(bytes).clientAddress, null);
   assert.throws(() => decodeWtsClientW(new Uint8Array(100)), RangeError);
-});
-
-Deno.test("decodeClientAddress() reads IPv4 at Address[2..5] as Microsoft documents", () => {
-  assert.equal(
-    decodeClientAddress(AF_INET, new Uint8Array([0, 0, 0xc0, 0xa8, 0, 1, 0, 0])),
-    "192.168.0.1",
-  );
-  assert.equal(decodeClientAddress(AF_INET, new Uint8Array(4)), null);
-  assert.equal(decodeClientAddress(AF_UNSPEC, new Uint8Array(20)), null);
-  assert.equal(decodeClientAddress(6, /* AF_IPX */ new Uint8Array(20)), null);
-});
-
-Deno.test("decodeClientAddress() formats IPv6 canonically (RFC 5952)", () => {
-  const v6 = (...groups: number[]) => {
-    const bytes = new Uint8Array(20);
-    groups.forEach((group, i) => {
-      bytes[2 * i] = group >> 8;
-      bytes[2 * i + 1] = group & 0xff;
-    });
-    return bytes;
-  };
-  assert.equal(decodeClientAddress(AF_INET6, v6(0xffff, 0, 0, 0, 0, 0, 0, 1)), "ffff::1");
-  assert.equal(decodeClientAddress(AF_INET6, v6(0, 0, 0, 0, 0, 0, 0, 1)), "::1");
-  assert.equal(decodeClientAddress(AF_INET6, v6(0, 0, 0, 0, 0, 0, 0, 0)), "::");
-  assert.equal(decodeClientAddress(AF_INET6, v6(0xfe80, 0, 0, 0, 0, 0, 0, 0)), "fe80::");
-  assert.equal(
-    decodeClientAddress(AF_INET6, v6(0x2001, 0xdb8, 0, 1, 1, 1, 1, 1)),
-    "2001:db8:0:1:1:1:1:1",
-  );
-  assert.equal(
-    decodeClientAddress(AF_INET6, v6(0x2001, 0xdb8, 0, 0, 1, 0, 0, 1)),
-    "2001:db8::1:0:0:1",
-  );
-  assert.equal(
-    decodeClientAddress(AF_INET6, v6(0x2001, 0, 0, 1, 0, 0, 0, 1)),
-    "2001:0:0:1::1",
-  );
-  assert.equal(
-    decodeClientAddress(AF_INET6, v6(0, 0, 0, 0, 0, 0xffff, 0xc0a8, 0x0001)),
-    "::ffff:192.168.0.1",
-  );
-  assert.equal(
-    decodeClientAddress(AF_INET6, v6(0x2001, 0xdb8, 0xabcd, 0x12, 0xffff, 0xa, 0xb, 0xc)),
-    "2001:db8:abcd:12:ffff:a:b:c",
-  );
-});
-
-Deno.test("decodeWtsClientAddress() decodes the WTSClientAddress class", () => {
-  const { size, offsets } = WTS_CLIENT_ADDRESS;
-  const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(offsets.AddressFamily, AF_INET, true);
-  bytes.set([0, 0, 10, 1, 2, 3], offsets.Address);
-  assert.deepEqual(decodeWtsClientAddress(bytes), { addressFamily: AF_INET, address: "10.1.2.3" });
-  view.setUint32(offsets.AddressFamily, AF_UNSPEC, true);
-  assert.deepEqual(decodeWtsClientAddress(bytes), { addressFamily: AF_UNSPEC, address: null });
-  assert.throws(() => decodeWtsClientAddress(new Uint8Array(8)), RangeError);
 });

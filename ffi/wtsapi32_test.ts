@@ -364,7 +364,7 @@ Deno.test("WTSQuerySessionInformationW: strings count the NUL; numbers have thei
   assertNoLeaks();
 });
 
-Deno.test("WTSQuerySessionInformationW WTSClientAddress: IPv4 at Address[2..5], IPv6 from [0]", async () => {
+Deno.test("WTSQuerySessionInformationW WTSClientAddress: IPv4 at Address[2..5], IPv6 at [2..17]", async () => {
   useDoubles();
   seed();
   const v4 = await query(2, 14);
@@ -374,7 +374,27 @@ Deno.test("WTSQuerySessionInformationW WTSClientAddress: IPv4 at Address[2..5], 
   doubles.addSession({ id: 3, winStation: "RDP-Tcp#8", state: 0, clientAddress: "ffff::1" });
   const v6 = await query(3, 14);
   assert.equal(new DataView(v6.buffer).getUint32(0, true), 23); // AF_INET6
-  assert.deepEqual([...v6.subarray(4, 20)], [0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+  // KB951422 / pywin32 #664: two zero bytes, then the 16 address bytes.
+  assert.deepEqual([...v6.subarray(4, 22)], [
+    0,
+    0,
+    0xff,
+    0xff,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+  ]);
   assert.equal(new DataView((await query(1, 14)).buffer).getUint32(0, true), 0); // AF_UNSPEC
   assertNoLeaks();
 });

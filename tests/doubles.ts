@@ -72,6 +72,9 @@ export const WTS_CONTROL_SYMBOLS = {
   dbl_event_inject: { parameters: ["buffer", "u32"], result: "i32" },
   dbl_wait_pending: { parameters: [], result: "i32" },
   dbl_message_set_response: { parameters: ["u32", "u32"], result: "void" },
+  dbl_message_set_timeout_response: { parameters: ["u32"], result: "void" },
+  dbl_os_version_set: { parameters: ["u32", "u32", "u32"], result: "void" },
+  dbl_server_os_version: { parameters: ["buffer", "u32", "u32"], result: "i32" },
   dbl_message_last: {
     parameters: ["buffer", "usize", "buffer", "usize", "buffer", "buffer", "buffer"],
     result: "i32",
@@ -451,6 +454,21 @@ export const doubles = {
       if (Date.now() > deadline) throw new Error(`no ${n} WTSWaitSystemEvent waiter(s)`);
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
+  },
+
+  /** What a waited box answers when its timeout passes: IDTIMEOUT (32000), or 0 as some Server builds do. */
+  setMessageTimeoutResponse(response: number): void {
+    wtsSymbols().dbl_message_set_timeout_response(response);
+  },
+
+  /** The Windows version NetServerGetInfo reports for a registered remote server. */
+  setServerOsVersion(server: string, major: number, minor: number): void {
+    check(wtsSymbols().dbl_server_os_version(cString(server), major, minor), `server ${server}`);
+  },
+
+  /** The Windows version RtlGetVersion (and NetServerGetInfo for this server) reports (default 10.0.20348). */
+  setOsVersion(major: number, minor: number, build = 0): void {
+    wtsSymbols().dbl_os_version_set(major, minor, build);
   },
 
   /** WTSSendMessageW with bWait answers `response` after `delayMs` (IDOK = 1 by default). */

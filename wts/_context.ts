@@ -20,8 +20,10 @@
  *   that says the code is unknown. If the repeat succeeds, the failure was transient and its
  *   result is used.
  * - Calls that must not be repeated (a message box the user answers, an event wait) are
- *   validated with a synchronous query first, so the usual errors still carry their real code;
- *   a later failure on the pool is a {@linkcode NonblockingCallError}.
+ *   preceded by a synchronous query, so the usual errors (unknown session, unreachable server)
+ *   still carry their real code. The query proves only that the session can be QUERIED: a
+ *   message needs WINSTATION_MSG, which an administrator can deny while granting
+ *   WINSTATION_QUERY. A later failure on the pool is a {@linkcode NonblockingCallError}.
  *
  * @module
  */
@@ -47,6 +49,7 @@ export const WTSInfoClass = {
   WTSClientAddress: 14,
   WTSClientProtocolType: 16,
   WTSSessionInfo: 24,
+  WTSSessionInfoEx: 25,
 } as const;
 
 /**
@@ -163,20 +166,25 @@ export async function callIdempotent(
 }
 
 /**
- * Opens a handle to the Remote Desktop Session Host `name`: WTSOpenServerExW first (it also
- * reaches virtualization hosts), WTSOpenServerW when Ex answers NULL. Throws a WindowsError
- * from the last error of WTSOpenServerW when both answer NULL (Wine: ERROR_CALL_NOT_IMPLEMENTED).
+ * Opens a handle to the Remote Desktop Session Host `name` with WTSOpenServerW. Only when
+ * `virtualMachines` is true is WTSOpenServerExW used: on a Remote Desktop Virtualization Host
+ * an Ex handle enumerates the sessions of the host's virtual machines, whose ids are not the
+ * host's (WTSEnumerateSessionsEx: "If you obtained a handle to an RD Virtualization Host server
+ * by calling the WTSOpenServerEx function, the array contains information about sessions on
+ * virtual machines on the server";
+ * https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsopenserverexw), so
+ * acting on such an id through the host would target a different session. Throws a
+ * WindowsError from the last error when the call answers NULL (Wine: ERROR_CALL_NOT_IMPLEMENTED).
  */
-export function openServerHandle(name: string): Deno.PointerObject {
+export function openServerHandle(name: string, virtualMachines = false): Deno.PointerObject {
   if (name === "") throw new TypeError("server name is empty (omit it for the local server)");
   const wide = encodeWide(name, "server name");
   const wts = wtsapi32();
-  const extended = wts.WTSOpenServerExW(wide);
-  if (extended !== null) return extended;
+  const functionName = virtualMachines ? "WTSOpenServerExW" : "WTSOpenServerW";
   clearLastError();
-  const plain = wts.WTSOpenServerW(wide);
-  if (plain !== null) return plain;
-  throw WindowsError.fromLastError("WTSOpenServerW");
+  const handle = virtualMachines ? wts.WTSOpenServerExW(wide) : wts.WTSOpenServerW(wide);
+  if (handle !== null) return handle;
+  throw WindowsError.fromLastError(functionName);
 }
 
 /** Closes a handle from {@linkcode openServerHandle}; WTS_CURRENT_SERVER_HANDLE is ignored. */
@@ -377,7 +385,9 @@ export async function queryRequired<T>(
 
 /**
  * Throws the real WindowsError when `sessionId` cannot be queried (unknown session, access
- * denied, unknown server), with a blocking call so that its last error is readable.
+ * denied, unknown server), with a blocking call so that its last error is readable. Passing
+ * says nothing about other rights on the session (messages need WINSTATION_MSG, not
+ * WINSTATION_QUERY).
  */
 export function validateSession(handle: Deno.PointerValue, sessionId: number): void {
   const state = queryBlocking(handle, sessionId, WTSInfoClass.WTSConnectState, () => true);

@@ -109,6 +109,15 @@ const RESPONSES: ReadonlyMap<number, MessageResponse> = new Map([
 ]);
 
 /**
+ * What a WAITED box answered when its timeout passed on builds that do not answer IDTIMEOUT:
+ * Cassia's TerminalServicesSession.MessageBox notes "Windows Server 2008 R2 beta returns 0 if the
+ * timeout expires" and maps 0 to RemoteMessageBoxResult.Timeout. 0 is no IDxxx value, so
+ * reading it as a timeout cannot hide a real answer. Evidence of which released builds do this
+ * is missing: Cassia names only the beta.
+ */
+const WAITED_TIMEOUT_ZERO = 0;
+
+/**
  * The `Style` word WTSSendMessageW gets for `buttons` and `icon`.
  *
  * @example
@@ -160,10 +169,16 @@ export function messageResponse(id: number): MessageResponse {
  *
  * With `wait`, the call blocks until the user answers or the timeout passes, so it runs on
  * Deno's FFI thread pool and the event loop keeps running. Its Win32 error code would then be
- * on the pool thread, and a message box cannot be sent twice to learn it, so the session is
- * first checked with a synchronous query: an unknown session or a denied access still fails
- * with its real {@linkcode WindowsError}. A failure of the waited call itself is a
- * {@linkcode NonblockingCallError}, which says the code is unknown instead of inventing one.
+ * on the pool thread, and a message box cannot be sent twice to learn it. So the session is
+ * first queried synchronously: an unknown session, an unreachable server or a caller who may
+ * not even query it fails there with its real {@linkcode WindowsError}. That check cannot
+ * prove the message will be allowed: sending needs the session's Message permission
+ * (WINSTATION_MSG), querying only WINSTATION_QUERY, and an admin can grant one without the
+ * other. When the waited call itself fails, the session is queried again: if it is gone now,
+ * that real error is thrown; otherwise a {@linkcode NonblockingCallError} says the code is
+ * unknown (a missing Message permission is the likely cause) instead of inventing one.
+ * A waited box with a timeout that answers 0 reports `"timeout"`, as some Server builds
+ * answer 0 instead of IDTIMEOUT; without a timeout, 0 stays an unknown answer (RangeError).
  *
  * @example Notify everyone in session 3 without waiting
  * ```ts ignore
@@ -234,7 +249,8 @@ async function sendMessageIn(
     if (ok === 0) throw WindowsError.fromLastError("WTSSendMessageW");
     return messageResponse(response[0]!);
   }
-  // Validate synchronously so the common failures keep their real error code (see above).
+  // Query synchronously so the common failures keep their real error code. This does NOT show
+  // that the message is allowed (WINSTATION_MSG is not WINSTATION_QUERY; see above).
   validateSession(handle, sessionId);
   const started = performance.now();
   const ok = await wts.WTSSendMessageWAsync(
@@ -250,12 +266,18 @@ async function sendMessageIn(
     1,
   );
   if (ok === 0) {
+    const elapsed = performance.now() - started;
+    // The session may have ended while the box was up: that failure has a real code to report.
+    validateSession(handle, sessionId);
     throw new NonblockingCallError(
       "WTSSendMessageW",
       server,
-      performance.now() - started,
-      "the waiting call ran on a worker thread and a message box must not be sent twice",
+      elapsed,
+      "the waiting call ran on a worker thread and a message box must not be sent twice; the " +
+        "session can still be queried, so the likely cause is a missing Message permission " +
+        "(WINSTATION_MSG), which the query before sending cannot check",
     );
   }
+  if (response[0] === WAITED_TIMEOUT_ZERO && timeout > 0) return "timeout";
   return messageResponse(response[0]!);
 }

@@ -141,3 +141,35 @@ Deno.test("sendMessage rejects bad input before calling Windows", async () => {
   assert.equal(doubles.calls("WTSSendMessageW"), 0);
   assertNoLeaks();
 });
+
+Deno.test("sendMessage maps a waited box's answer 0 to timeout (Cassia: some Server builds)", async () => {
+  setUp();
+  doubles.setMessageResponse(0); // the box "answers" 0 at once
+  assert.equal(
+    await sendMessage(2, { title: "T", text: "x", wait: true, timeoutSeconds: 1 }),
+    "timeout",
+  );
+  // Without a timeout, 0 cannot be a timeout: it stays an unknown answer.
+  await assert.rejects(
+    sendMessage(2, { title: "T", text: "x", wait: true }),
+    RangeError,
+  );
+  // The double's timeout path itself answering 0, as those builds do.
+  doubles.setMessageResponse(1, 1500);
+  doubles.setMessageTimeoutResponse(0);
+  assert.equal(
+    await sendMessage(2, { title: "T", text: "x", wait: true, timeoutSeconds: 1 }),
+    "timeout",
+  );
+  assertNoLeaks();
+});
+
+Deno.test("a waited message that fails says the query before it cannot prove permission", async () => {
+  setUp();
+  doubles.failNext("WTSSendMessageW", ERROR_ACCESS_DENIED); // WINSTATION_MSG denied
+  const error = await sendMessage(2, { title: "T", text: "x", wait: true }).catch((e) => e);
+  assert.ok(error instanceof NonblockingCallError, `got ${error}`);
+  assert.match(error.message, /Message permission \(WINSTATION_MSG\)/);
+  assert.doesNotMatch(error.message, /allowed/);
+  assertNoLeaks();
+});

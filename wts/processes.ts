@@ -141,6 +141,14 @@ async function listProcessesIn(
         peakPagefileBytes: row.peakPagefileUsage,
         workingSetBytes: row.workingSetSize,
         peakWorkingSetBytes: row.peakWorkingSetSize,
+        // 100 ns units, not the milliseconds the WTS_PROCESS_INFO_EX page (and MS-TSTS
+        // 2.2.2.15.1) state: the server fills them from TS_SYS_PROCESS_INFORMATION, whose
+        // layout is the kernel's SYSTEM_PROCESS_INFORMATION field for field (CreateTime,
+        // UserTime, KernelTime, ImageName, …), and those are the per-process counters that
+        // GetProcessTimes reports "in 100-nanosecond time units" (one second of kernel time =
+        // 10,000,000). A millisecond reading would make a process that used 1 s of CPU show
+        // 2.8 hours. Evidence missing: no public tool found that displays these two fields
+        // from WTSEnumerateProcessesExW, so this rests on the struct lineage.
         userTimeMs: durationFrom100ns(row.userTime),
         kernelTimeMs: durationFrom100ns(row.kernelTime),
       }));

@@ -148,3 +148,20 @@ Deno.test("terminateProcess ends a process with its exit code, or says why not",
   await assert.rejects(terminateProcess(1.5), RangeError);
   assertNoLeaks();
 });
+
+Deno.test("CPU times are read as 100 ns units (NT counters), not the doc page's milliseconds", async () => {
+  useDoubles();
+  // One second of user time and 2.5 s of kernel time, as the kernel counts them (GetProcessTimes:
+  // "if a process has spent one second in kernel mode, … 10 million").
+  doubles.addProcess({
+    pid: 1234,
+    sessionId: 1,
+    name: "busy.exe",
+    userTime: 10_000_000n,
+    kernelTime: 25_000_000n,
+  });
+  const [busy] = await listProcesses();
+  assert.equal(busy!.userTimeMs, 1000);
+  assert.equal(busy!.kernelTimeMs, 2500);
+  assertNoLeaks();
+});

@@ -31,6 +31,7 @@ import {
   disconnectSession,
   getSession,
   listSessions,
+  type ListSessionsOptions,
   logoffSession,
   type Session,
   type SessionActionOptions,
@@ -60,6 +61,12 @@ import {
 export class Server implements Disposable {
   /** The name the server was opened with. */
   readonly name: string;
+  /**
+   * Whether the handle shows a virtualization host's virtual-machine sessions
+   * (`openServer(name, { virtualMachines: true })`). Their ids are not the host's, so
+   * disconnect, logoff, message and process calls are refused on such a handle.
+   */
+  readonly virtualMachines: boolean;
   #context: CallContext | undefined;
   #handle: Deno.PointerObject | undefined;
   /** Calls in flight: the handle is closed only once they have all settled. */
@@ -70,9 +77,11 @@ export class Server implements Disposable {
    *
    * @param name The server's name.
    * @param handle Its open handle, now owned by this object.
+   * @param virtualMachines Whether the handle came from WTSOpenServerExW.
    */
-  constructor(name: string, handle: Deno.PointerObject) {
+  constructor(name: string, handle: Deno.PointerObject, virtualMachines = false) {
     this.name = name;
+    this.virtualMachines = virtualMachines;
     this.#handle = handle;
     this.#context = callContext(handle, name, true);
   }
@@ -80,6 +89,18 @@ export class Server implements Disposable {
   /** Whether {@linkcode Server.close} has run. */
   get closed(): boolean {
     return this.#context === undefined;
+  }
+
+  /** Refuses an action by session or process id on a virtual-machine view (ids are not the host's). */
+  #refusal(action: string): Promise<never> | undefined {
+    if (!this.virtualMachines) return undefined;
+    return Promise.reject(
+      new TypeError(
+        `${action} is refused on "${this.name}" opened with virtualMachines: true: its session ` +
+          "ids are those of the host's virtual machines, not the host's, so the act would hit " +
+          "a different session; open the virtual machine itself with openServer()",
+      ),
+    );
   }
 
   /** Runs `call` with this server's context, keeping the handle open until it settles. */
@@ -107,10 +128,12 @@ export class Server implements Disposable {
   /**
    * The server's sessions; see {@linkcode listSessions}.
    *
+   * @param options `lockState` to read every session's lock state.
    * @returns The sessions.
    */
-  listSessions(): Promise<Session[]> {
-    return this.#run({}, (o) => listSessions(o));
+  listSessions(options?: { lockState?: boolean }): Promise<Session[]> {
+    const extra: ListSessionsOptions = { lockState: options?.lockState };
+    return this.#run(extra, (o) => listSessions(o));
   }
 
   /**
@@ -131,6 +154,8 @@ export class Server implements Disposable {
    * @returns When done.
    */
   disconnectSession(id: number, options?: { wait?: boolean }): Promise<void> {
+    const refused = this.#refusal("disconnectSession");
+    if (refused) return refused;
     const extra: SessionActionOptions = { wait: options?.wait };
     return this.#run(extra, (o) => disconnectSession(id, o));
   }
@@ -143,6 +168,8 @@ export class Server implements Disposable {
    * @returns When done.
    */
   logoffSession(id: number, options?: { wait?: boolean }): Promise<void> {
+    const refused = this.#refusal("logoffSession");
+    if (refused) return refused;
     const extra: SessionActionOptions = { wait: options?.wait };
     return this.#run(extra, (o) => logoffSession(id, o));
   }
@@ -155,6 +182,8 @@ export class Server implements Disposable {
    * @returns The user's answer.
    */
   sendMessage(id: number, options: Omit<MessageOptions, "server">): Promise<MessageResponse> {
+    const refused = this.#refusal("sendMessage");
+    if (refused) return refused;
     const extra: MessageOptions = { ...options };
     return this.#run(extra, (o) => sendMessage(id, o));
   }
@@ -178,6 +207,8 @@ export class Server implements Disposable {
    * @returns When done.
    */
   terminateProcess(pid: number, options?: { exitCode?: number }): Promise<void> {
+    const refused = this.#refusal("terminateProcess");
+    if (refused) return refused;
     const extra: TerminateProcessOptions = { exitCode: options?.exitCode };
     return this.#run(extra, (o) => terminateProcess(pid, o));
   }
@@ -197,10 +228,20 @@ export class Server implements Disposable {
   }
 }
 
+/** Options of {@linkcode openServer}. */
+export interface OpenServerOptions {
+  /**
+   * Open with WTSOpenServerExW to see the sessions of a Remote Desktop Virtualization Host's
+   * virtual machines instead of the host's own; default false (WTSOpenServerW). Actions by id
+   * are refused on such a handle (see {@linkcode Server.virtualMachines}).
+   */
+  virtualMachines?: boolean;
+}
+
 /**
- * Opens a handle to a Remote Desktop Session Host (WTSOpenServerExW, falling back to
- * WTSOpenServerW). Windows does not contact the server here: an unknown or unreachable server
- * fails at the first call (RPC_S_SERVER_UNAVAILABLE). Close it with `using` or
+ * Opens a handle to a Remote Desktop Session Host (WTSOpenServerW; WTSOpenServerExW only with
+ * `virtualMachines`). Windows does not contact the server here: an unknown or unreachable
+ * server fails at the first call (RPC_S_SERVER_UNAVAILABLE). Close it with `using` or
  * {@linkcode Server.close}.
  *
  * @example
@@ -211,12 +252,22 @@ export class Server implements Disposable {
  * console.log(await server.listSessions());
  * ```
  *
+ * @example The sessions of a virtualization host's virtual machines (list only)
+ * ```ts ignore
+ * import { openServer } from "../mod.ts";
+ *
+ * using host = openServer("rdvh01", { virtualMachines: true });
+ * console.log(await host.listSessions());
+ * ```
+ *
  * @param name The server's NetBIOS name, DNS name or IP address.
+ * @param options `virtualMachines` for the virtualization view.
  * @returns The open server.
- * @throws {WindowsError} When both open calls fail (Wine: ERROR_CALL_NOT_IMPLEMENTED).
+ * @throws {WindowsError} When the open call fails (Wine: ERROR_CALL_NOT_IMPLEMENTED).
  */
-export function openServer(name: string): Server {
-  return new Server(name, openServerHandle(name));
+export function openServer(name: string, options?: OpenServerOptions): Server {
+  const virtualMachines = options?.virtualMachines ?? false;
+  return new Server(name, openServerHandle(name, virtualMachines), virtualMachines);
 }
 
 /**

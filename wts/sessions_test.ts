@@ -15,6 +15,7 @@ import {
   WindowsError,
 } from "../ffi/errors.ts";
 import { assertNoLeaks, ConnectState, doubles, useDoubles } from "../tests/doubles.ts";
+import { forgetOsVersions } from "./_os_version.ts";
 
 const LOGON = new Date("2024-03-01T08:00:00Z");
 const INPUT = new Date("2024-03-01T09:00:00Z");
@@ -78,6 +79,8 @@ Deno.test("listSessions decodes every field from the Ex enumeration and the quer
       lastInputTime: INPUT,
       logonTime: LOGON,
       idleMs: 30 * 60 * 1000,
+      locked: null,
+      lockedReason: "not read: pass lockState: true to listSessions, or use getSession",
     } satisfies Session,
   );
   const services = sessions.find((s) => s.id === 0)!;
@@ -240,5 +243,108 @@ Deno.test("listSessions handles 1,000 sessions with every buffer freed", async (
   assert.equal(sessions[999]!.user, "user00999");
   assert.equal(sessions[3]!.state, "Disconnected");
   assert.equal(sessions[1]!.clientAddress, "10.0.0.1");
+  assertNoLeaks();
+});
+
+Deno.test("a disconnected session's idle time counts from its disconnection (quser, Cassia #7)", async () => {
+  useDoubles();
+  const disconnected = new Date("2024-03-01T09:10:00Z");
+  doubles.addSession({
+    id: 5,
+    winStation: "",
+    state: ConnectState.Disconnected,
+    user: "carol",
+    logonTime: LOGON,
+    connectTime: LOGON,
+    disconnectTime: disconnected,
+    lastInputTime: INPUT, // stored, but Windows reports 0 once disconnected
+    currentTime: NOW,
+  });
+  const [listed] = await listSessions();
+  assert.equal(listed!.lastInputTime, null);
+  assert.equal(listed!.idleMs, 20 * 60 * 1000);
+  assert.equal((await getSession(5)).idleMs, 20 * 60 * 1000);
+  assertNoLeaks();
+});
+
+Deno.test("listSessions and getSession show an IPv6 client as Windows lays it out", async () => {
+  useDoubles();
+  doubles.addSession({ id: 4, winStation: "RDP-Tcp#9", state: 0, clientAddress: "2001:db8::1" });
+  assert.equal((await getSession(4)).clientAddress, "2001:db8::1");
+  doubles.addSession({
+    id: 6,
+    winStation: "RDP-Tcp#10",
+    state: 0,
+    clientAddress: "::ffff:10.1.2.3",
+  });
+  assert.equal((await listSessions()).find((s) => s.id === 6)!.clientAddress, "::ffff:10.1.2.3");
+  assertNoLeaks();
+});
+
+Deno.test("getSession reads the lock state, reversed on Windows 7 / Server 2008 R2", async () => {
+  useDoubles();
+  forgetOsVersions();
+  doubles.addSession({ id: 2, winStation: "RDP-Tcp#3", state: 0, sessionFlags: 0 }); // LOCK
+  doubles.addSession({ id: 3, winStation: "RDP-Tcp#4", state: 0, sessionFlags: 1 }); // UNLOCK
+  doubles.addSession({ id: 4, winStation: "RDP-Tcp#5", state: 0 }); // UNKNOWN
+  assert.deepEqual(
+    [await getSession(2), await getSession(3)].map((s) => [s.locked, s.lockedReason]),
+    [[true, null], [false, null]],
+  );
+  const unknown = await getSession(4);
+  assert.equal(unknown.locked, null);
+  assert.match(unknown.lockedReason!, /unknown/);
+  doubles.setOsVersion(6, 1, 7601); // Windows 7 / Server 2008 R2: the flags mean the opposite
+  forgetOsVersions();
+  assert.equal((await getSession(2)).locked, false);
+  assert.equal((await getSession(3)).locked, true);
+  forgetOsVersions();
+  assertNoLeaks();
+});
+
+Deno.test("getSession on a remote server reads its version with NetServerGetInfo", async () => {
+  useDoubles();
+  forgetOsVersions();
+  doubles.addServer("rdsh01");
+  doubles.addServer("rdsh2008");
+  doubles.setServerOsVersion("rdsh2008", 6, 1); // Server 2008 R2
+  for (const server of ["rdsh01", "rdsh2008"]) {
+    doubles.addSession({ server, id: 2, winStation: "RDP-Tcp#3", state: 0, sessionFlags: 0 });
+  }
+  assert.equal((await getSession(2, { server: "rdsh01" })).locked, true);
+  assert.equal((await getSession(2, { server: "rdsh2008" })).locked, false); // reversed there
+  await getSession(2, { server: "rdsh01" });
+  assert.equal(doubles.calls("NetServerGetInfo"), 2, "one look-up per server, then cached");
+  forgetOsVersions();
+  doubles.failNext("NetServerGetInfo", ERROR_ACCESS_DENIED);
+  const session = await getSession(2, { server: "rdsh01" });
+  assert.equal(session.locked, null);
+  assert.match(session.lockedReason!, /NetServerGetInfo failed: ERROR_ACCESS_DENIED \(5\)/);
+  assert.match(session.lockedReason!, /Windows 7 \/ Server 2008 R2/);
+  forgetOsVersions();
+  assertNoLeaks();
+});
+
+Deno.test("listSessions({ lockState: true }) reads every session's lock state", async () => {
+  useDoubles();
+  forgetOsVersions();
+  doubles.addSession({ id: 2, winStation: "RDP-Tcp#3", state: 0, sessionFlags: 0 });
+  doubles.addSession({ id: 3, winStation: "RDP-Tcp#4", state: 0, sessionFlags: 1 });
+  const sessions = await listSessions({ lockState: true });
+  assert.deepEqual(sessions.map((s) => [s.id, s.locked, s.lockedReason]), [
+    [2, true, null],
+    [3, false, null],
+  ]);
+  assert.equal((await listSessions())[0]!.locked, null);
+  doubles.addServer("rdsh01");
+  doubles.addSession({
+    server: "rdsh01",
+    id: 2,
+    winStation: "RDP-Tcp#3",
+    state: 0,
+    sessionFlags: 1,
+  });
+  assert.equal((await listSessions({ server: "rdsh01", lockState: true }))[0]!.locked, false);
+  forgetOsVersions();
   assertNoLeaks();
 });

@@ -136,6 +136,7 @@ typedef struct Session {
 typedef struct Server {
   char name[256];
   uint32_t delay_ms;
+  DWORD_ os_major, os_minor; /* what NetServerGetInfo level 101 reports; 0 = the local default */
   DWORD_ events; /* injected, not yet consumed by a waiter */
   Session *sessions;
   size_t count, capacity;
@@ -144,6 +145,7 @@ typedef struct Server {
 typedef struct ServerHandle {
   uint32_t magic;
   int open;
+  int ex; /* opened with WTSOpenServerExW */
   char name[256];
   uint64_t flush_generation;
   int waiters;
@@ -165,7 +167,13 @@ static uint64_t reset_generation;
 static int32_t waiting_threads;
 
 static DWORD_ message_response = IDOK_;
+/* What a waited box answers when its timeout passes: IDTIMEOUT as documented, or 0, which some
+ * Server builds return instead (Cassia's TerminalServicesSession.MessageBox: "Windows Server
+ * 2008 R2 beta returns 0 if the timeout expires", mapped to RemoteMessageBoxResult.Timeout). */
+static DWORD_ message_timeout_response = IDTIMEOUT_;
 static uint32_t message_delay_ms;
+/* The server's Windows version that RtlGetVersion reports (default Server 2022, 10.0.20348). */
+static DWORD_ os_major = 10, os_minor = 0, os_build = 20348;
 static int32_t messages_sent;
 static char last_title[1024], last_text[4096];
 static DWORD_ last_style, last_timeout;
@@ -238,6 +246,7 @@ static void reset_wtsapi32(void) {
   dbl_lock();
   server_clear(&local_server);
   local_server.delay_ms = 0;
+  local_server.os_major = local_server.os_minor = 0;
   for (size_t i = 0; i < servers_used; i++) {
     server_clear(servers[i]);
     free(servers[i]);
@@ -254,7 +263,11 @@ static void reset_wtsapi32(void) {
   handles_used = kept;
   reset_generation++; /* pending waits end with ERROR_OPERATION_ABORTED */
   message_response = IDOK_;
+  message_timeout_response = IDTIMEOUT_;
   message_delay_ms = 0;
+  os_major = 10;
+  os_minor = 0;
+  os_build = 20348;
   messages_sent = 0;
   last_title[0] = last_text[0] = 0;
   last_style = last_timeout = 0;
@@ -279,13 +292,29 @@ static void *fail_unlocked(DWORD_ error) {
   return NULL;
 }
 
+/* A Remote Desktop Virtualization Host: an Ex handle to it sees the sessions of its virtual
+ * machines, not the host's. WTSOpenServerEx's page: "Opens a handle to the specified ... RD
+ * Virtualization Host server"; WTSEnumerateSessionsEx's: "If you obtained a handle to an RD
+ * Virtualization Host server by calling the WTSOpenServerEx function, the array contains
+ * information about sessions on virtual machines on the server." Those session ids are the
+ * VMs', not the host's. The double keeps them as a server registered under "<host>|vm"; an Ex
+ * handle to <host> is served from it when it exists (for an RD Session Host, Ex behaves exactly
+ * like WTSOpenServerW, as the page says). Caller holds the lock. */
+static Server *view_of(const ServerHandle *handle, Server *server) {
+  if (!handle->ex || !server) return server;
+  char vm_name[sizeof server->name + 4];
+  strcpy(vm_name, server->name);
+  strcat(vm_name, "|vm");
+  Server *vms = server_find(vm_name);
+  return vms ? vms : server;
+}
 /* Returns the handle's server with the lock HELD, or NULL (lock released, last error set). */
 static Server *enter(const char *function, void *h) {
   if (injected(function)) return NULL;
   dbl_lock();
   ServerHandle *handle = handle_resolve(h);
   if (!handle) return fail_unlocked(ERROR_INVALID_HANDLE_);
-  Server *server = server_find(handle->name);
+  Server *server = view_of(handle, server_find(handle->name));
   if (!server) return fail_unlocked(RPC_S_SERVER_UNAVAILABLE_);
   if (server->delay_ms) {
     char name[256];
@@ -294,7 +323,7 @@ static Server *enter(const char *function, void *h) {
     dbl_unlock(); /* a slow server must not stall calls to the others */
     dbl_sleep_ms(delay);
     dbl_lock();
-    server = server_find(name);
+    server = server_find(name); /* already the view: its own name */
     if (!server) return fail_unlocked(RPC_S_SERVER_UNAVAILABLE_);
   }
   return server;
@@ -334,7 +363,7 @@ static void copy_fixed(wchar16 *out, size_t cap, const wchar16 *s) {
 }
 
 /* ---- servers ------------------------------------------------------------------------------- */
-static void *open_server(const char *function, const wchar16 *name) {
+static void *open_server(const char *function, const wchar16 *name, int ex) {
   if (injected(function)) return NULL;
   ServerHandle *h = calloc(1, sizeof *h);
   if (!h) {
@@ -343,6 +372,7 @@ static void *open_server(const char *function, const wchar16 *name) {
   }
   h->magic = 0x53525652u; /* "SRVR" */
   h->open = 1;
+  h->ex = ex;
   if (name) dbl_utf16_to_utf8(name, h->name, sizeof h->name);
   dbl_lock();
   GROW(handles, handles_used, handles_capacity);
@@ -353,11 +383,11 @@ static void *open_server(const char *function, const wchar16 *name) {
 }
 
 DBL_EXPORT void *WINAPI_ WTSOpenServerW(const wchar16 *name) {
-  return open_server("WTSOpenServerW", name);
+  return open_server("WTSOpenServerW", name, 0);
 }
 
 DBL_EXPORT void *WINAPI_ WTSOpenServerExW(const wchar16 *name) {
-  return open_server("WTSOpenServerExW", name);
+  return open_server("WTSOpenServerExW", name, 1);
 }
 
 DBL_EXPORT void WINAPI_ WTSCloseServer(void *h) {
@@ -477,6 +507,13 @@ DBL_EXPORT BOOL_ WINAPI_ WTSEnumerateSessionsExW(void *h, DWORD_ *level, DWORD_ 
 
 static uint64_t now_or(uint64_t configured) { return configured ? configured : dbl_now_filetime(); }
 
+/* Once a session is disconnected, Windows reports LastInputTime 0 in WTSINFO/WTSINFOEX: there is
+ * no client to give input, and quser's IDLE TIME then counts from the disconnection instead
+ * (Cassia changed IdleTime to "report time disconnected as well", issue #7). The configured
+ * time stays stored, so a reconnect in a test shows it again. */
+static uint64_t last_input_reported(const Session *s) {
+  return s->state == WTS_DISCONNECTED_ ? 0 : s->last_input_time;
+}
 /* Fills result (up to 2304 bytes) for one info class; returns its size, 0 = unsupported. */
 static size_t query_class(Session *s, DWORD_ info, uint8_t *result, DWORD_ *error) {
   const wchar16 *text = NULL;
@@ -560,7 +597,7 @@ static size_t query_class(Session *s, DWORD_ info, uint8_t *result, DWORD_ *erro
       copy_fixed(w.UserName, 21, s->user);
       w.ConnectTime = (int64_t)s->connect_time;
       w.DisconnectTime = (int64_t)s->disconnect_time;
-      w.LastInputTime = (int64_t)s->last_input_time;
+      w.LastInputTime = (int64_t)last_input_reported(s);
       w.LogonTime = (int64_t)s->logon_time;
       w.CurrentTime = (int64_t)now_or(s->current_time);
       memcpy(result, &w, sizeof w);
@@ -579,7 +616,7 @@ static size_t query_class(Session *s, DWORD_ info, uint8_t *result, DWORD_ *erro
       x.Level1.LogonTime = (int64_t)s->logon_time;
       x.Level1.ConnectTime = (int64_t)s->connect_time;
       x.Level1.DisconnectTime = (int64_t)s->disconnect_time;
-      x.Level1.LastInputTime = (int64_t)s->last_input_time;
+      x.Level1.LastInputTime = (int64_t)last_input_reported(s);
       x.Level1.CurrentTime = (int64_t)now_or(s->current_time);
       memcpy(result, &x, sizeof x);
       return sizeof x;
@@ -685,7 +722,9 @@ DBL_EXPORT BOOL_ WINAPI_ WTSSendMessageW(void *h, DWORD_ session_id, const wchar
   }
   if (timeout > 0 && (uint64_t)timeout * 1000u < delay) {
     dbl_sleep_ms(timeout * 1000u);
-    *response = IDTIMEOUT_;
+    dbl_lock();
+    *response = message_timeout_response;
+    dbl_unlock();
     return 1;
   }
   if (delay) dbl_sleep_ms(delay);
@@ -817,6 +856,90 @@ DBL_EXPORT BOOL_ WINAPI_ WTSWaitSystemEvent(void *h, DWORD_ mask, DWORD_ *flags)
   }
 }
 
+/* ---- OS version ---------------------------------------------------------------------------- */
+/* ntdll's RtlGetVersion, exported here so the library's version lookup has something to open on
+ * the doubles lane (see wts/_os_version.ts): fills RTL_OSVERSIONINFOW (276 bytes) when
+ * dwOSVersionInfoSize says so, else STATUS_INVALID_PARAMETER, and always returns STATUS_SUCCESS
+ * otherwise, as the real one does (its page: "RtlGetVersion returns STATUS_SUCCESS"). */
+typedef struct {
+  DWORD_ dwOSVersionInfoSize, dwMajorVersion, dwMinorVersion, dwBuildNumber, dwPlatformId;
+  wchar16 szCSDVersion[128];
+} RtlOsVersionInfoW;
+_Static_assert(sizeof(RtlOsVersionInfoW) == 276, "RTL_OSVERSIONINFOW");
+DBL_EXPORT int32_t WINAPI_ RtlGetVersion(RtlOsVersionInfoW *info) {
+  if (!info || (info->dwOSVersionInfoSize != sizeof *info &&
+                info->dwOSVersionInfoSize != 284 /* RTL_OSVERSIONINFOEXW */))
+    return (int32_t)0xC000000Du; /* STATUS_INVALID_PARAMETER */
+  dbl_lock();
+  info->dwMajorVersion = os_major;
+  info->dwMinorVersion = os_minor;
+  info->dwBuildNumber = os_build;
+  dbl_unlock();
+  info->dwPlatformId = 2; /* VER_PLATFORM_WIN32_NT */
+  info->szCSDVersion[0] = 0;
+  return 0;
+}
+/* ---- netapi32: NetServerGetInfo level 101 ---------------------------------------------------- */
+#define KIND_NETAPI 100u /* NetApiBuffer* blocks: only NetApiBufferFree releases them */
+enum { ERROR_BAD_NETPATH_ = 53, ERROR_INVALID_LEVEL_ = 124 };
+typedef struct {
+  DWORD_ sv101_platform_id;
+  wchar16 *sv101_name;
+  DWORD_ sv101_version_major, sv101_version_minor, sv101_type;
+  wchar16 *sv101_comment;
+} ServerInfo101;
+_Static_assert(sizeof(ServerInfo101) == 40, "SERVER_INFO_101");
+/* Exported by this double so the library's version lookup has something to open on the doubles
+ * lane (see wts/_os_version.ts). Returns NET_API_STATUS, never the last error, like netapi32:
+ * ERROR_BAD_NETPATH for an unknown server, ERROR_INVALID_LEVEL for levels other than 101.
+ * sv101_version_major carries the server type in its high bits (lmserver.h MAJOR_VERSION_MASK
+ * 0x0F), so the double sets one there (0x10) to prove the caller masks it. */
+DBL_EXPORT DWORD_ WINAPI_ NetServerGetInfo(const wchar16 *name, DWORD_ level, void **out) {
+  DWORD_ error;
+  if (dbl_should_fail("NetServerGetInfo", &error)) return error;
+  if (!out) return ERROR_INVALID_PARAMETER_;
+  if (level != 101) return ERROR_INVALID_LEVEL_;
+  char wanted[256] = "";
+  if (name) dbl_utf16_to_utf8(name, wanted, sizeof wanted);
+  const char *plain = wanted;
+  while (*plain == '\\') plain++; /* a UNC-style name and the bare one name the same server */
+  dbl_lock();
+  Server *server = server_find(plain);
+  if (!server) {
+    dbl_unlock();
+    return ERROR_BAD_NETPATH_;
+  }
+  DWORD_ major = server->os_major ? server->os_major : os_major;
+  DWORD_ minor = server->os_major ? server->os_minor : os_minor;
+  dbl_unlock();
+  ServerInfo101 *info = dbl_wts_alloc_kind(sizeof *info + 2, KIND_NETAPI, 1);
+  if (!info) return ERROR_NOT_ENOUGH_MEMORY_;
+  memset(info, 0, sizeof *info + 2);
+  info->sv101_platform_id = 500; /* PLATFORM_ID_NT */
+  info->sv101_name = (wchar16 *)(info + 1);
+  info->sv101_version_major = major | 0x10;
+  info->sv101_version_minor = minor;
+  info->sv101_comment = (wchar16 *)(info + 1);
+  *out = info;
+  return 0;
+}
+DBL_EXPORT DWORD_ WINAPI_ NetApiBufferFree(void *buffer) {
+  uint32_t kind;
+  if (!buffer) return 0;
+  if (!dbl_wts_block(buffer, &kind, NULL) || kind != KIND_NETAPI) return ERROR_INVALID_PARAMETER_;
+  dbl_wts_free(buffer);
+  return 0;
+}
+DBL_EXPORT int32_t dbl_server_os_version(const char *name, DWORD_ major, DWORD_ minor) {
+  dbl_lock();
+  Server *server = server_find(name);
+  if (server) {
+    server->os_major = major;
+    server->os_minor = minor;
+  }
+  dbl_unlock();
+  return server ? 0 : -1;
+}
 /* ---- freeing ------------------------------------------------------------------------------- */
 DBL_EXPORT void WINAPI_ WTSFreeMemory(void *memory) {
   DWORD_ error;
@@ -1004,8 +1127,12 @@ DBL_EXPORT int32_t dbl_session_set_str(const char *server_name, DWORD_ id, const
       s->address_family = 2; /* AF_INET: the 4 bytes sit at Address[2..5] */
       memcpy(s->address + 2, bytes, 4);
     } else if (parse_ipv6(value, bytes)) {
-      s->address_family = 23; /* AF_INET6: 16 bytes from Address[0] */
-      memcpy(s->address, bytes, 16);
+      /* AF_INET6: the 16 bytes sit at Address[2..17], two bytes in like IPv4's, whatever the
+       * WTS_CLIENT_ADDRESS page's wording suggests. Real Windows: KB951422 shows a Server 2008
+       * host answering "17 00 00 00 | 00 00 FE 80 …" for fe80::…; pywin32 issue #664 shows
+       * (0, 0, 254, 128, …) for fe80::b33f; Cassia (issue #39) reads the bytes from index 2. */
+      s->address_family = 23;
+      memcpy(s->address + 2, bytes, 16);
     } else {
       result = -1;
     }
@@ -1174,6 +1301,18 @@ DBL_EXPORT void dbl_message_set_response(DWORD_ response, uint32_t delay_ms) {
   dbl_unlock();
 }
 
+DBL_EXPORT void dbl_message_set_timeout_response(DWORD_ response) {
+  dbl_lock();
+  message_timeout_response = response;
+  dbl_unlock();
+}
+DBL_EXPORT void dbl_os_version_set(DWORD_ major, DWORD_ minor, DWORD_ build) {
+  dbl_lock();
+  os_major = major;
+  os_minor = minor;
+  os_build = build;
+  dbl_unlock();
+}
 DBL_EXPORT int32_t dbl_message_last(char *title, size_t title_size, char *text, size_t text_size,
                                     DWORD_ *style, DWORD_ *timeout, int32_t *wait) {
   dbl_lock();

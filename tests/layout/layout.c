@@ -12,6 +12,7 @@
 #include <windows.h>
 #include <wtsapi32.h>
 #include <restartmanager.h>
+#include <lm.h>
 
 /*
  * mingw-w64's wtsapi32.h lacks these two (WTSEnumerateSessionsExW level 1 and
@@ -44,6 +45,26 @@ typedef struct {
   LARGE_INTEGER UserTime;
   LARGE_INTEGER KernelTime;
 } DOC_WTS_PROCESS_INFO_EXW;
+
+/* WTSINFOEXW (the WTSSessionInfoEx class, level 1), also missing from mingw-w64's header:
+ * declared as Microsoft's WTSINFOEXW / WTSINFOEX_LEVEL1_W pages give it. */
+typedef struct {
+  ULONG SessionId;
+  WTS_CONNECTSTATE_CLASS SessionState;
+  LONG SessionFlags;
+  WCHAR WinStationName[WINSTATIONNAME_LENGTH + 1];
+  WCHAR UserName[USERNAME_LENGTH + 1];
+  WCHAR DomainName[DOMAIN_LENGTH + 1];
+  LARGE_INTEGER LogonTime, ConnectTime, DisconnectTime, LastInputTime, CurrentTime;
+  DWORD IncomingBytes, OutgoingBytes, IncomingFrames, OutgoingFrames, IncomingCompressedBytes,
+      OutgoingCompressedBytes;
+} DOC_WTSINFOEX_LEVEL1_W;
+typedef struct {
+  DWORD Level;
+  union {
+    DOC_WTSINFOEX_LEVEL1_W WTSInfoExLevel1;
+  } Data;
+} DOC_WTSINFOEXW;
 
 #define SIZE(NAME, TYPE) const unsigned long long size__##NAME = sizeof(TYPE);
 #define OFF(NAME, TYPE, KEY, FIELD) \
@@ -111,6 +132,20 @@ FIELD_OF(WTSINFOW, DisconnectTime)
 FIELD_OF(WTSINFOW, LastInputTime)
 FIELD_OF(WTSINFOW, LogonTime)
 FIELD_OF(WTSINFOW, CurrentTime)
+
+SIZE(WTSINFOEXW, DOC_WTSINFOEXW)
+OFF(WTSINFOEXW, DOC_WTSINFOEXW, Level, Level)
+OFF(WTSINFOEXW, DOC_WTSINFOEXW, SessionId, Data.WTSInfoExLevel1.SessionId)
+OFF(WTSINFOEXW, DOC_WTSINFOEXW, SessionState, Data.WTSInfoExLevel1.SessionState)
+OFF(WTSINFOEXW, DOC_WTSINFOEXW, SessionFlags, Data.WTSInfoExLevel1.SessionFlags)
+
+SIZE(SERVER_INFO_101, SERVER_INFO_101)
+FIELD_OF(SERVER_INFO_101, sv101_platform_id)
+FIELD_OF(SERVER_INFO_101, sv101_name)
+FIELD_OF(SERVER_INFO_101, sv101_version_major)
+FIELD_OF(SERVER_INFO_101, sv101_version_minor)
+FIELD_OF(SERVER_INFO_101, sv101_type)
+FIELD_OF(SERVER_INFO_101, sv101_comment)
 
 SIZE(WTSCLIENTW, WTSCLIENTW)
 FIELD_OF(WTSCLIENTW, ClientName)

@@ -35,6 +35,7 @@ import {
   type Session,
 } from "../../mod.ts";
 import { announceSkip, windowsSkipReason, wineSkipReason } from "./wine.ts";
+import { forgetOsVersions, localOsVersion, remoteOsVersion } from "../../wts/_os_version.ts";
 
 const onWindows = !announceSkip("tests/windows (any Windows)", windowsSkipReason());
 const onWine = !announceSkip("tests/windows (Wine)", wineSkipReason());
@@ -396,7 +397,7 @@ Deno.test({
 // ---- the typed library (mod.ts) against Wine's DLLs -------------------------------------------
 
 /** The one session Wine has, as the typed library decodes it. */
-function wineConsoleSession(): Session {
+function wineConsoleSession(lockedReason: string): Session {
   return {
     server: "",
     id: 1,
@@ -414,6 +415,8 @@ function wineConsoleSession(): Session {
     lastInputTime: null,
     logonTime: null,
     idleMs: null,
+    locked: null,
+    lockedReason,
   };
 }
 
@@ -424,7 +427,9 @@ Deno.test({
     // WTSEnumerateSessionsExW fails without setting the last error under Wine; the library
     // clears it first, so the fallback to WTSEnumerateSessionsW is taken instead of a bogus error.
     const sessions = await listSessions();
-    assert.deepEqual(sessions, [wineConsoleSession()]);
+    assert.deepEqual(sessions, [
+      wineConsoleSession("not read: pass lockState: true to listSessions, or use getSession"),
+    ]);
     assert.notEqual(sessions[0]!.user, "");
   },
 });
@@ -433,7 +438,10 @@ Deno.test({
   name: "wine, mod.ts: getSession(1) is the Console session",
   ignore: !onWine,
   async fn() {
-    assert.deepEqual(await getSession(1), wineConsoleSession());
+    assert.deepEqual(
+      await getSession(1),
+      wineConsoleSession("the server does not answer WTSSessionInfoEx"),
+    );
   },
 });
 
@@ -516,5 +524,36 @@ Deno.test({
     assert.deepEqual(report.processes, []);
     assert.equal(report.fileCount, 1);
     assert.deepEqual(report.rebootReasons, []);
+  },
+});
+
+// ---- the OS version behind the lock state, against Wine's own ntdll.dll and netapi32.dll ------
+
+Deno.test({
+  name: "any Windows: RtlGetVersion (ntdll) answers through winsession's binding",
+  ignore: !onWindows,
+  fn() {
+    forgetOsVersions();
+    const version = localOsVersion();
+    assert.ok(version !== null, "RtlGetVersion did not answer");
+    assert.ok(version.major >= 6, `major ${version.major}`);
+    forgetOsVersions();
+  },
+});
+
+Deno.test({
+  name: "wine: NetServerGetInfo level 101 answers this computer's version through the binding",
+  ignore: !onWine,
+  async fn() {
+    forgetOsVersions();
+    const computer = Deno.env.get("COMPUTERNAME") ?? "";
+    const answer = await remoteOsVersion(computer);
+    assert.equal(answer.reason, null);
+    // Measured: Wine fills sv101_version_* from the caller's GetVersionExW, which answers 6.2
+    // to a process without a compatibility manifest (deno.exe), while RtlGetVersion says 10.0.
+    // Neither is 6.1, so the lock flags read the same either way.
+    assert.deepEqual(answer.version, { major: 6, minor: 2 });
+    assert.deepEqual(localOsVersion(), { major: 10, minor: 0 });
+    forgetOsVersions();
   },
 });
