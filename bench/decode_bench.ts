@@ -63,10 +63,16 @@ for (const rows of DECODE_ROWS) {
   if (ts !== c) throw new Error(`decode of ${rows} rows: TS and C rows differ`);
 
   const group = `decode WTS_PROCESS_INFO_EXW, ${rows.toLocaleString("en-US")} rows`;
+  // The same number of rows decoded per group (warm-up included), so the JIT and the garbage
+  // collector see every size equally long: the per-row comparison is then like for like.
+  const n = Math.round(2_000_000 / rows);
+  const warmup = Math.round(200_000 / rows);
   Deno.bench({
     name: "C decode (sessions_baseline.c)",
     group,
     baseline: true,
+    n,
+    warmup,
     fn() {
       if (baseline.bench_decode_processes(block.pointer, rows) !== rows) throw new Error("C");
     },
@@ -74,6 +80,8 @@ for (const rows of DECODE_ROWS) {
   Deno.bench({
     name: "decodeProcessInfoExW",
     group,
+    n,
+    warmup,
     fn() {
       if (decodeProcessInfoExW(block.pointer, rows).length !== rows) throw new Error("TS");
     },

@@ -157,9 +157,12 @@ interface SidEntry {
 export class SidTextCache {
   readonly #entries = new Map<number, SidEntry>();
   readonly #page = new Uint8Array(PAGE_BYTES);
-  readonly #pageView = new DataView(this.#page.buffer);
+  readonly #pageWords = new Uint32Array(this.#page.buffer);
   /** The address #page was copied from, or -1 before the first read. */
   #pageStart = -1;
+  /** Aligned room for one SID that is not 4-aligned in #page or crosses its end. */
+  readonly #scratch = new Uint8Array(SID_HEADER_SIZE + 4 * SID_MAX_SUB_AUTHORITIES);
+  readonly #scratchWords = new Uint32Array(this.#scratch.buffer);
 
   /**
    * The text of the SID at `address` (a non-zero pointer into an enumeration's block).
@@ -187,42 +190,39 @@ export class SidTextCache {
     const count = this.#page[offset + 1]!;
     const length = SID_HEADER_SIZE + 4 * count;
     if (count <= SID_MAX_SUB_AUTHORITIES && offset + length <= PAGE_BYTES) {
-      return this.#textOf(this.#pageView, offset, length);
+      // Windows and the double align SIDs to 4 bytes: read the words in place.
+      if ((offset & 3) === 0) return this.#textOf(this.#pageWords, offset >>> 2, length >>> 2);
+      this.#scratch.set(this.#page.subarray(offset, offset + length));
+      return this.#textOf(this.#scratchWords, 0, length >>> 2);
     }
-    // Crosses the page end (or is invalid: readSid throws its TypeError).
-    const bytes = new Uint8Array(SID_HEADER_SIZE + 4 * SID_MAX_SUB_AUTHORITIES);
-    const pointer = Deno.UnsafePointer.create(address);
-    Deno.UnsafePointerView.copyInto(pointer!, bytes.subarray(0, SID_HEADER_SIZE));
-    if ((bytes[1] ?? 0) > SID_MAX_SUB_AUTHORITIES) return readSid(pointer)!;
+    // Crosses the page end (or is invalid: readSid throws its TypeError): header, then the rest.
+    const pointer = Deno.UnsafePointer.create(address)!;
+    Deno.UnsafePointerView.copyInto(pointer, this.#scratch.subarray(0, SID_HEADER_SIZE));
+    if (this.#scratch[1]! > SID_MAX_SUB_AUTHORITIES) return readSid(pointer)!;
+    const bytes = SID_HEADER_SIZE + 4 * this.#scratch[1]!;
     Deno.UnsafePointerView.copyInto(
-      pointer!,
-      bytes.subarray(SID_HEADER_SIZE, length),
+      pointer,
+      this.#scratch.subarray(SID_HEADER_SIZE, bytes),
       SID_HEADER_SIZE,
     );
-    return this.#textOf(new DataView(bytes.buffer), 0, length);
+    return this.#textOf(this.#scratchWords, 0, bytes >>> 2);
   }
 
-  /** The cached text of the `length`-byte SID at `view[offset]`, formatted on first sight. */
-  #textOf(view: DataView, offset: number, length: number): string {
-    const words = length >>> 2;
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < words; i++) {
-      hash = Math.imul(hash ^ view.getUint32(offset + 4 * i, true), 0x01000193);
-    }
-    const first = this.#entries.get(hash);
-    for (let entry = first; entry !== undefined; entry = entry.next) {
+  /** The cached text of the SID in `words[first, first + n)`, formatted on first sight. */
+  #textOf(words: Uint32Array, first: number, n: number): string {
+    let hash = 0x811c9dc5; // FNV-1a over the SID's 32-bit words
+    for (let i = 0; i < n; i++) hash = Math.imul(hash ^ words[first + i]!, 0x01000193);
+    const head = this.#entries.get(hash);
+    for (let entry = head; entry !== undefined; entry = entry.next) {
       const known = entry.words;
-      if (known.length !== words) continue;
+      if (known.length !== n) continue;
       let i = 0;
-      while (i < words && known[i] === view.getUint32(offset + 4 * i, true)) i++;
-      if (i === words) return entry.text;
+      while (i < n && known[i] === words[first + i]) i++;
+      if (i === n) return entry.text;
     }
-    const bytes = new Uint8Array(length);
-    for (let i = 0; i < length; i++) bytes[i] = view.getUint8(offset + i);
-    const text = sidToString(bytes); // validates revision and length
-    const known = new Uint32Array(words);
-    for (let i = 0; i < words; i++) known[i] = view.getUint32(offset + 4 * i, true);
-    this.#entries.set(hash, { words: known, text, next: first });
+    const known = words.slice(first, first + n);
+    const text = sidToString(new Uint8Array(known.buffer)); // validates revision and length
+    this.#entries.set(hash, { words: known, text, next: head });
     return text;
   }
 }
