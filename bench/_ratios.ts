@@ -11,6 +11,8 @@ export interface Ratio {
   ratio: number;
   target: number;
   atLeast?: boolean;
+  /** Printed after the target, e.g. the same ratio from the fastest iterations. */
+  note?: string;
 }
 
 /** Prints `rows` as `✔ what  1.23×  (target ≤ 1.5×)`. */
@@ -22,7 +24,7 @@ export function printRatios(rows: Ratio[]): void {
     console.log(
       `${ok ? "✔" : "✘"} ${r.what.padEnd(width)}  ${
         r.ratio.toFixed(2).padStart(6)
-      }×  (target ${target})`,
+      }×  (target ${target})${r.note ? `  ${r.note}` : ""}`,
     );
   }
 }

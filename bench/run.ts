@@ -12,7 +12,7 @@ import { printRatios, type Ratio } from "./_ratios.ts";
 interface BenchResult {
   group: string | null;
   name: string;
-  results: { ok?: { avg: number; n: number } }[];
+  results: { ok?: { avg: number; min: number; n: number } }[];
 }
 
 const here = new URL(".", import.meta.url).pathname;
@@ -39,17 +39,24 @@ if (!child.success || start < 0) {
 }
 const benches: BenchResult[] = JSON.parse(text.slice(start)).benches;
 
-/** Mean ns per iteration of the bench in `group` whose name starts with `name`. */
+/**
+ * Which statistic the ratios use: the mean (the targets are judged on it: it includes garbage
+ * collection and every slow iteration), and the fastest iteration (less sensitive to the other
+ * processes sharing the machine), printed beside it.
+ */
+let stat: "avg" | "min" = "avg";
+
+/** ns per iteration (by `stat`) of the bench in `group` whose name starts with `name`. */
 function avg(group: string, name: string): number {
   const bench = benches.find((b) => b.group === group && b.name.startsWith(name));
   const ok = bench?.results[0]?.ok;
   if (!ok) throw new Error(`no result for ${group} / ${name}`);
-  return ok.avg;
+  return ok[stat];
 }
 const vsC = (group: string, name: string) => avg(group, name) / avg(group, "C ");
 
 const fanOut = (what: string) => `fan-out (${what}), servers answering after 50 ms`;
-const ratios: Ratio[] = [
+const ratioRows = (): Ratio[] => [
   {
     what: "listProcesses 10k vs C",
     ratio: vsC("listProcesses, 10,000 processes", "listProcesses()"),
@@ -90,6 +97,11 @@ const ratios: Ratio[] = [
     atLeast: true,
   },
 ];
+const ratios = ratioRows();
+stat = "min";
+const fastest = ratioRows();
+stat = "avg";
+for (const [i, row] of ratios.entries()) row.note = `min ${fastest[i]!.ratio.toFixed(2)}×`;
 
 // Context rows (no target): the decode against C at each size.
 const context = [1000, 10_000, 100_000].map((rows) => {
@@ -102,7 +114,7 @@ const context = [1000, 10_000, 100_000].map((rows) => {
 });
 
 console.log(
-  `\nissue 10 ratios (${benches.length} benches, one deno bench run, mean per iteration)`,
+  `\nissue 10 ratios (${benches.length} benches, one deno bench run; ✔/✘ on the mean per iteration)`,
 );
 printRatios(ratios);
 for (const line of context) console.log(`  ${line}`);
