@@ -54,7 +54,40 @@ globalThis.addEventListener("unload", () => listSession.end());
 const baseline = Deno.dlopen(new URL("./build/librm_baseline.so", import.meta.url), {
   bench_rm_list: { parameters: ["u32"], result: "i32" },
   bench_rm_decode: { parameters: ["buffer", "u32"], result: "i32" },
+  bench_rm_dump: { parameters: ["u32", "buffer", "u64"], result: "i32" },
 }).symbols;
+
+// Same calls and same rows on both sides, before anything is timed (the C dump against list()).
+{
+  const calls = (run: () => unknown) => {
+    const before = doubles.calls("RmGetList");
+    run();
+    return doubles.calls("RmGetList") - before;
+  };
+  const tsCalls = calls(() => listSession.list());
+  const cCalls = calls(() => baseline.bench_rm_list(listSession.handle));
+  if (tsCalls !== cCalls) throw new Error(`RmGetList calls: TS ${tsCalls}, C ${cCalls}`);
+  const out = new Uint8Array(1000 * 400);
+  if (baseline.bench_rm_dump(listSession.handle, out, BigInt(out.byteLength)) !== 1000) {
+    throw new Error("C dump failed");
+  }
+  const c = new TextDecoder().decode(out.subarray(0, out.indexOf(0)));
+  const ts = listSession.list().processes.map((p) =>
+    [
+      p.pid,
+      p.startTime?.getTime() ?? "\\N",
+      p.appName,
+      p.serviceName ?? "\\N",
+      p.typeCode,
+      p.statusFlags,
+      p.sessionId ?? "\\N",
+      p.restartable ? 1 : 0,
+    ].join("\t") + "\n"
+  ).join("");
+  if (ts !== c) {
+    throw new Error("RestartManagerSession.list() and the C baseline give different rows");
+  }
+}
 
 // A buffer RmGetList filled with the 1,000 processes, for the decode-only group.
 const filled = new Uint8Array(1000 * RM_PROCESS_INFO.size);

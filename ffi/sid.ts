@@ -119,11 +119,33 @@ export function readSid(pointer: Deno.PointerValue): string | null {
 }
 
 /**
- * SID text by SID bytes, for one listing (create one per decoded block). A server's processes run under a handful of accounts
- * (SYSTEM, LOCAL SERVICE, NETWORK SERVICE, the logged-on users), but WTSEnumerateProcessesExW
- * gives every process its own copy of the SID, so the pointers differ while the bytes repeat.
- * Building the text costs about 1 µs per SID; copying the bytes out (two `copyInto`) and using
- * them as a map key costs a fraction of that, so each distinct SID is formatted once.
+ * The unit in which memory is mapped and protected: if one byte of a page is readable, all of it
+ * is ("the protection granularity is a page", https://learn.microsoft.com/windows/win32/memory/memory-protection;
+ * 4 KiB is the smallest page Windows uses). ffi/utf16.ts's `readWideColumn` relies on the same.
+ */
+const PAGE_BYTES = 4096;
+
+/** One distinct SID of a listing: its 32-bit words (the key), its text, the next on a collision. */
+interface SidEntry {
+  words: Uint32Array;
+  text: string;
+  next: SidEntry | undefined;
+}
+
+/**
+ * SID text by SID bytes, for one listing (create one per decoded block). A server's processes run
+ * under a handful of accounts (SYSTEM, LOCAL SERVICE, NETWORK SERVICE, the logged-on users), but
+ * WTSEnumerateProcessesExW gives every process its own copy of the SID packed after the structs
+ * (as does the double), so the pointers differ while the bytes repeat; each distinct SID is
+ * formatted once.
+ *
+ * Why it is built this way (measured, bench/decode_bench.ts): creating a pointer and making two
+ * `copyInto` calls per row cost more than everything else in the process decode. So `read` copies
+ * the whole 4 KiB page holding a SID once (safe: see {@linkcode PAGE_BYTES}), and every
+ * following SID in that page — about 140 packed 28-byte SIDs — is read from that copy without a
+ * native call; the key is an FNV-1a hash of the SID's 32-bit words, checked word by word, so no
+ * string or view is allocated per row. A SID crossing a page end is copied header first, then
+ * exactly the length its header gives (never a byte past its end).
  *
  * @example
  * ```ts ignore
@@ -133,20 +155,14 @@ export function readSid(pointer: Deno.PointerValue): string | null {
  * ```
  */
 export class SidTextCache {
-  readonly #texts = new Map<string, string>();
-  readonly #bytes = new Uint8Array(SID_HEADER_SIZE + 4 * SID_MAX_SUB_AUTHORITIES);
-  readonly #units = new Uint16Array(this.#bytes.buffer);
-  /** `#bytes` past the header, one view per sub-authority count (no allocation per row). */
-  readonly #tails = Array.from(
-    { length: SID_MAX_SUB_AUTHORITIES + 1 },
-    (_, count) => this.#bytes.subarray(SID_HEADER_SIZE, SID_HEADER_SIZE + 4 * count),
-  );
-  readonly #header = this.#bytes.subarray(0, SID_HEADER_SIZE);
-  /** The whole SID as 16-bit units (its length is always even), one view per count. */
-  readonly #keys = Array.from(
-    { length: SID_MAX_SUB_AUTHORITIES + 1 },
-    (_, count) => this.#units.subarray(0, (SID_HEADER_SIZE + 4 * count) >>> 1),
-  );
+  readonly #entries = new Map<number, SidEntry>();
+  readonly #page = new Uint8Array(PAGE_BYTES);
+  readonly #pageWords = new Uint32Array(this.#page.buffer);
+  /** The address #page was copied from, or -1 before the first read. */
+  #pageStart = -1;
+  /** Aligned room for one SID that is not 4-aligned in #page or crosses its end. */
+  readonly #scratch = new Uint8Array(SID_HEADER_SIZE + 4 * SID_MAX_SUB_AUTHORITIES);
+  readonly #scratchWords = new Uint32Array(this.#scratch.buffer);
 
   /**
    * The text of the SID at `address` (a non-zero pointer into an enumeration's block).
@@ -156,22 +172,57 @@ export class SidTextCache {
    * const sids = new SidTextCache();
    * const text = sids.read(view.getBigUint64(offset, true)); // "S-1-5-18"
    * ```
+   *
+   * @param address The SID's address.
+   * @returns The SID string.
+   * @throws {TypeError} If the memory there is not a valid SID.
    */
   read(address: bigint): string {
-    const pointer = Deno.UnsafePointer.create(address)!;
-    // The header says how long the SID is: never read past its end (the next byte may not be
-    // mapped), so the sub-authorities are a second copy sized by the header's count.
-    Deno.UnsafePointerView.copyInto(pointer, this.#header);
-    const count = this.#bytes[1]!;
-    if (count > SID_MAX_SUB_AUTHORITIES) return readSid(pointer)!; // throws its TypeError
-    Deno.UnsafePointerView.copyInto(pointer, this.#tails[count]!, SID_HEADER_SIZE);
-    // The bytes themselves are the key (exact, so two SIDs never share a text).
-    const key = String.fromCharCode.apply(null, this.#keys[count] as unknown as number[]);
-    let text = this.#texts.get(key);
-    if (text === undefined) {
-      text = sidToString(this.#bytes.subarray(0, SID_HEADER_SIZE + 4 * count));
-      this.#texts.set(key, text);
+    // x64 user-space addresses stay far below 2^53: exact as a number.
+    const at = Number(address);
+    let offset = at - this.#pageStart;
+    if (this.#pageStart < 0 || offset < 0 || offset + SID_HEADER_SIZE > PAGE_BYTES) {
+      const start = at - (at % PAGE_BYTES);
+      Deno.UnsafePointerView.copyInto(Deno.UnsafePointer.create(BigInt(start))!, this.#page);
+      this.#pageStart = start;
+      offset = at - start;
     }
+    const count = this.#page[offset + 1]!;
+    const length = SID_HEADER_SIZE + 4 * count;
+    if (count <= SID_MAX_SUB_AUTHORITIES && offset + length <= PAGE_BYTES) {
+      // Windows and the double align SIDs to 4 bytes: read the words in place.
+      if ((offset & 3) === 0) return this.#textOf(this.#pageWords, offset >>> 2, length >>> 2);
+      this.#scratch.set(this.#page.subarray(offset, offset + length));
+      return this.#textOf(this.#scratchWords, 0, length >>> 2);
+    }
+    // Crosses the page end (or is invalid: readSid throws its TypeError): header, then the rest.
+    const pointer = Deno.UnsafePointer.create(address)!;
+    Deno.UnsafePointerView.copyInto(pointer, this.#scratch.subarray(0, SID_HEADER_SIZE));
+    if (this.#scratch[1]! > SID_MAX_SUB_AUTHORITIES) return readSid(pointer)!;
+    const bytes = SID_HEADER_SIZE + 4 * this.#scratch[1]!;
+    Deno.UnsafePointerView.copyInto(
+      pointer,
+      this.#scratch.subarray(SID_HEADER_SIZE, bytes),
+      SID_HEADER_SIZE,
+    );
+    return this.#textOf(this.#scratchWords, 0, bytes >>> 2);
+  }
+
+  /** The cached text of the SID in `words[first, first + n)`, formatted on first sight. */
+  #textOf(words: Uint32Array, first: number, n: number): string {
+    let hash = 0x811c9dc5; // FNV-1a over the SID's 32-bit words
+    for (let i = 0; i < n; i++) hash = Math.imul(hash ^ words[first + i]!, 0x01000193);
+    const head = this.#entries.get(hash);
+    for (let entry = head; entry !== undefined; entry = entry.next) {
+      const known = entry.words;
+      if (known.length !== n) continue;
+      let i = 0;
+      while (i < n && known[i] === words[first + i]) i++;
+      if (i === n) return entry.text;
+    }
+    const known = words.slice(first, first + n);
+    const text = sidToString(new Uint8Array(known.buffer)); // validates revision and length
+    this.#entries.set(hash, { words: known, text, next: head });
     return text;
   }
 }

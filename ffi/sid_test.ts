@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readSid, sidLength, sidToString } from "./sid.ts";
+import { readSid, sidLength, SidTextCache, sidToString } from "./sid.ts";
 
 /** Builds a binary SID from its parts (authority as a number up to 2^48). */
 function sid(authority: number, ...subAuthorities: number[]): Uint8Array {
@@ -95,4 +95,60 @@ Deno.test("readSid() rejects a header claiming too many sub-authorities", () => 
   bytes[0] = 1;
   bytes[1] = 200;
   assert.throws(() => readSid(pointerTo(bytes)), TypeError);
+});
+
+// ---- SidTextCache: reads SIDs out of one copied page, caches text by SID bytes -----------------
+
+/** `count` packed SIDs S-1-5-21-1000-2000-3000-(1000 + k mod distinct) in one buffer. */
+function packedSids(count: number, distinct: number, shift = 0) {
+  const buffer = new Uint8Array(new ArrayBuffer(count * 28 + 3 * 4096));
+  const base = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer)));
+  const addresses: bigint[] = [];
+  const expected: string[] = [];
+  const view = new DataView(buffer.buffer);
+  for (let k = 0, at = shift; k < count; k++, at += 28) {
+    buffer.set([1, 5, 0, 0, 0, 0, 0, 5], at);
+    const subs = [21, 1000, 2000, 3000, 1000 + (k % distinct)];
+    subs.forEach((sub, i) => view.setUint32(at + 8 + 4 * i, sub, true));
+    addresses.push(BigInt(base + at));
+    expected.push(`S-1-5-${subs.join("-")}`);
+  }
+  return { buffer, addresses, expected };
+}
+
+Deno.test("SidTextCache.read gives sidToString's text for every SID, across page ends", () => {
+  // 500 SIDs of 28 bytes span several 4 KiB pages; 4096 is not a multiple of 28, so some SIDs
+  // cross a page end. Shifts move the crossings around (and test 2-aligned SIDs too).
+  for (const shift of [0, 2, 4, 14]) {
+    const { buffer, addresses, expected } = packedSids(500, 7, shift);
+    const sids = new SidTextCache();
+    assert.deepEqual(addresses.map((a) => sids.read(a)), expected);
+    assert.deepEqual(buffer.byteLength > 0, true); // kept alive while its addresses are read
+  }
+});
+
+Deno.test("SidTextCache.read keeps SIDs that share a length but differ in one word apart", () => {
+  const { addresses, expected } = packedSids(200, 200);
+  const sids = new SidTextCache();
+  assert.deepEqual(addresses.map((a) => sids.read(a)), expected);
+  assert.deepEqual(new Set(expected).size, 200);
+});
+
+Deno.test("SidTextCache.read of a SID with a different sub-authority count", () => {
+  const system = new Uint8Array([1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0]);
+  const sids = new SidTextCache();
+  const at = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(system)));
+  assert.deepEqual(sids.read(at), "S-1-5-18");
+  assert.deepEqual(sids.read(at), "S-1-5-18");
+});
+
+Deno.test("SidTextCache.read throws a TypeError for memory that is not a SID", () => {
+  const bad = new Uint8Array([2, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0]); // revision 2
+  const tooMany = new Uint8Array(80);
+  tooMany.set([1, 16]); // 16 sub-authorities
+  const sids = new SidTextCache();
+  for (const bytes of [bad, tooMany]) {
+    const at = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
+    assert.throws(() => sids.read(at), TypeError);
+  }
 });

@@ -2,8 +2,9 @@
  * C baseline for bench/rm_bench.ts: what RestartManagerSession.list() costs when written
  * directly in C against the same rstrtmgr double: RmGetList's ERROR_MORE_DATA protocol (a sizing
  * call with no buffer, then a call with room for the count it reported) and the same fields
- * decoded into owned data (strings converted to UTF-8, the start FILETIME to milliseconds since
- * 1970, type/status/session/restartable copied out), then freed.
+ * decoded into owned data (strings converted to UTF-8 into one arena per listing by the
+ * hand-rolled loop of bench/c/text.h, the start FILETIME to milliseconds since 1970,
+ * type/status/session/restartable copied out), then freed.
  *
  * As a program:  rm_baseline [iterations]  -> 1,000 processes each locking one of 1,000 files
  *   registered in one session; runs the list `iterations` times (default 2,000) after a warm-up
@@ -19,6 +20,7 @@
 #include <time.h>
 
 #include "core.h"
+#include "text.h"
 
 /* ---- rstrtmgr (the double implements these with the Win32 x64 ABI) ----------------------- */
 DWORD_ RmStartSession(DWORD_ *handle, DWORD_ flags, wchar16 *key);
@@ -47,58 +49,75 @@ typedef struct {
 } RM_PROCESS_INFO;
 _Static_assert(sizeof(RM_PROCESS_INFO) == 668, "RM_PROCESS_INFO");
 
-/* What the TypeScript side produces per process, as owned C data. */
+/* What the TypeScript side produces per process, as owned C data (strings: arena offsets). */
 typedef struct {
   DWORD_ pid;
   int64_t start_ms;
-  char *app_name;
-  char *service; /* NULL when none */
+  uint32_t app_name;
+  uint32_t service; /* ARENA_NULL when none */
   DWORD_ type, status, session;
   int restartable;
 } Process;
 
-static char *utf8(const wchar16 *text, size_t cap) {
-  size_t units = 0;
-  while (units < cap && text[units]) units++;
-  char *out = malloc(units * 3 + 1);
-  if (out) dbl_utf16_to_utf8(text, out, units * 3 + 1);
-  return out;
-}
+#define NO_TIME INT64_MIN /* a JS null */
 
-#ifdef BENCH_LIBRARY
-__attribute__((visibility("default")))
-#endif
-/* Decodes count RM_PROCESS_INFO from info into owned rows, then frees them: the decode alone. */
-int32_t bench_rm_decode(const void *buffer, uint32_t count) {
+/* Decodes count RM_PROCESS_INFO into owned rows, writes them as text into out (cap bytes) when
+ * out is set (the check bench/rm_bench.ts makes against list()), then frees them. */
+static int32_t decode(const void *buffer, uint32_t count, char *out, size_t cap) {
   const RM_PROCESS_INFO *info = buffer;
-  Process *rows = calloc(count ? count : 1, sizeof *rows);
-  if (!rows) return -1;
+  Process *rows = malloc((count ? count : 1) * sizeof *rows);
+  Arena arena;
+  if (!rows || arena_start(&arena, 32u * count + 64)) {
+    free(rows);
+    return -1;
+  }
   for (uint32_t i = 0; i < count; i++) {
     const RM_PROCESS_INFO *in = &info[i];
     Process *p = &rows[i];
     uint64_t ticks = ((uint64_t)in->dwHighDateTime << 32) | in->dwLowDateTime;
     p->pid = in->dwProcessId;
-    p->start_ms = ticks ? (int64_t)(ticks / 10000u) - 11644473600000LL : 0;
-    p->app_name = utf8(in->strAppName, 256);
-    p->service = in->strServiceShortName[0] ? utf8(in->strServiceShortName, 64) : NULL;
+    /* 0 and the sign bit are no time (FileTimeToSystemTime rejects the sign bit) */
+    p->start_ms = ticks && ticks <= (uint64_t)INT64_MAX
+                      ? (int64_t)(ticks / 10000u) - 11644473600000LL
+                      : NO_TIME;
+    p->app_name = arena_utf8(&arena, in->strAppName, 256);
+    p->service = in->strServiceShortName[0] ? arena_utf8(&arena, in->strServiceShortName, 64)
+                                            : ARENA_NULL;
     p->type = in->ApplicationType;
     p->status = in->AppStatus;
     p->session = in->TSSessionId;
     p->restartable = in->bRestartable != 0;
   }
-  for (uint32_t i = 0; i < count; i++) {
-    free(rows[i].app_name);
-    free(rows[i].service);
+  size_t used = 0;
+  int overflow = 0;
+  for (uint32_t i = 0; out && !overflow && i < count; i++) { /* untimed: snprintf is fine here */
+    const Process *p = &rows[i];
+    char start[24] = "\\N", session[12] = "\\N";
+    if (p->start_ms != NO_TIME) snprintf(start, sizeof start, "%lld", (long long)p->start_ms);
+    if (p->session != 0xFFFFFFFFu) snprintf(session, sizeof session, "%u", p->session);
+    int n = snprintf(out + used, cap - used, "%u\t%s\t%s\t%s\t%u\t%u\t%s\t%d\n", p->pid, start,
+                     arena.bytes + p->app_name,
+                     p->service == ARENA_NULL ? "\\N" : arena.bytes + p->service, p->type,
+                     p->status, session, p->restartable);
+    if (n < 0 || (size_t)n >= cap - used) overflow = 1;
+    else used += (size_t)n;
   }
   free(rows);
-  return (int32_t)count;
+  arena_free(&arena);
+  return overflow ? -1 : (int32_t)count;
 }
 
 #ifdef BENCH_LIBRARY
 __attribute__((visibility("default")))
 #endif
-/* One full list: RmGetList's sizing call, the call with a buffer, the decode. */
-int32_t bench_rm_list(DWORD_ handle) {
+/* The decode alone of count RM_PROCESS_INFO RmGetList filled. */
+int32_t bench_rm_decode(const void *buffer, uint32_t count) {
+  return decode(buffer, count, NULL, 0);
+}
+
+/* One full list: RmGetList's sizing call, the call with a buffer, the decode (dumped into out
+ * when out is set). */
+static int32_t list(DWORD_ handle, char *out, size_t cap) {
   uint32_t needed = 0, count = 0;
   DWORD_ reasons = 0;
   DWORD_ err = RmGetList(handle, &needed, &count, NULL, &reasons);
@@ -110,9 +129,21 @@ int32_t bench_rm_list(DWORD_ handle) {
     if (!info) return -1;
     err = RmGetList(handle, &needed, &count, info, &reasons);
   }
-  int32_t rows = err ? -1 : bench_rm_decode(info, count);
+  int32_t rows = err ? -1 : decode(info, count, out, cap);
   free(info);
   return rows;
+}
+
+#ifdef BENCH_LIBRARY
+__attribute__((visibility("default")))
+#endif
+int32_t bench_rm_list(DWORD_ handle) { return list(handle, NULL, 0); }
+
+#ifdef BENCH_LIBRARY
+__attribute__((visibility("default")))
+#endif
+int32_t bench_rm_dump(DWORD_ handle, char *out, uint64_t cap) {
+  return list(handle, out, (size_t)cap);
 }
 
 #ifndef BENCH_LIBRARY

@@ -1,20 +1,27 @@
 /*
- * C baseline for bench/sessions_bench.ts: what listSessions() and listProcesses() cost when
- * written directly in C against the same wtsapi32 double, making the same Win32 calls and
- * decoding the same structs into the same owned data (strings converted to UTF-8, SIDs to
- * "S-1-..." text, FILETIMEs to milliseconds since 1970, client addresses to text).
+ * C baseline for bench/sessions_bench.ts: what listSessions() and listProcesses() cost when a
+ * careful C programmer writes them against the same wtsapi32 double, making the same Win32
+ * calls and decoding the same structs into the same owned data: UTF-8 strings, SID text,
+ * client address text, FILETIMEs as milliseconds since 1970 (bench/c/text.h: one arena per
+ * listing, hand-rolled formatting, each distinct SID formatted once).
  *
  * listSessions: WTSEnumerateSessionsExW (level 1), then per session WTSQuerySessionInformationW
  *   for WTSSessionInfo, WTSClientName, WTSClientAddress and WTSClientProtocolType, each result
- *   freed with WTSFreeMemory; the array freed with WTSFreeMemoryExW. (The call sequence of
- *   sessions.ts; bench/sessions_bench.ts checks both make the same number of calls.)
- * listProcesses: WTSEnumerateProcessesExW (level 1, WTS_ANY_SESSION), then WTSFreeMemoryExW.
+ *   freed with WTSFreeMemory; the array freed with WTSFreeMemoryExW.
+ * listProcesses: WTSEnumerateProcessesExW (level 1, WTS_ANY_SESSION), then WTSFreeMemoryExW;
+ *   its decode is also exported alone, for blocks of 1,000 to 100,000 rows built in memory
+ *   (the double's process table is a list, so filling it with 100,000 processes takes ~35 s).
+ * bench/sessions_bench.ts checks before timing that both sides make the same calls (counted by
+ * the double) and produce the same rows (the dump functions below against the library's
+ * objects, field by field, doubles compared bit for bit).
  *
  * As a program:  sessions_baseline [iterations]  -> fills the doubles (1,000 sessions, 10,000
  *   processes on the local server), runs each operation `iterations` times (default 200) after a
  *   warm-up, and prints {"listSessions1000NsPerIter": ..., "listProcesses10000NsPerIter": ...}.
- * As a library (-DBENCH_LIBRARY): exports bench_list_sessions() and bench_list_processes(),
- *   each one full operation returning the row count (or -1), for Deno FFI to time.
+ * As a library (-DBENCH_LIBRARY): bench_list_sessions(), bench_list_processes() and
+ *   bench_decode_processes(block, count), each one full operation returning the row count (or
+ *   -1), for Deno FFI to time; the bench_dump_* functions run the same operations and write
+ *   their rows as text.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +30,13 @@
 #include <time.h>
 
 #include "core.h"
+#include "text.h"
+
+#ifdef BENCH_LIBRARY
+#define BENCH_EXPORT __attribute__((visibility("default")))
+#else
+#define BENCH_EXPORT
+#endif
 
 /* ---- wtsapi32 (the double implements these with the Win32 x64 ABI) ----------------------- */
 BOOL_ WTSEnumerateSessionsExW(void *server, DWORD_ *level, DWORD_ filter, void **info,
@@ -66,7 +80,7 @@ typedef struct {
   DWORD_ SessionId, IncomingBytes, OutgoingBytes, IncomingFrames, OutgoingFrames,
       IncomingCompressedBytes, OutgoingCompressedBytes;
   wchar16 WinStationName[32], Domain[17], UserName[21];
-  int64_t ConnectTime, DisconnectTime, LastInputTime, LogonTime, CurrentTime;
+  uint64_t ConnectTime, DisconnectTime, LastInputTime, LogonTime, CurrentTime;
 } WTSINFOW;
 
 typedef struct {
@@ -79,189 +93,254 @@ _Static_assert(sizeof(WTS_PROCESS_INFO_EXW) == 64, "WTS_PROCESS_INFO_EXW");
 _Static_assert(sizeof(WTSINFOW) == 216, "WTSINFOW");
 _Static_assert(sizeof(WTS_CLIENT_ADDRESS) == 24, "WTS_CLIENT_ADDRESS");
 
-/* ---- decoded rows: owned copies, like the JS objects ------------------------------------- */
+/* ---- decoded rows: owned data, like the JS objects (strings are offsets into the arena) ---- */
+#define NO_TIME INT64_MIN /* a JS null */
 typedef struct {
-  uint32_t id;
+  uint32_t id, station, user, domain, client_name, client_address;
   int32_t state;
-  char *station, *user, *domain, *client_name, *client_address;
   int protocol;
-  double connect_ms, disconnect_ms, last_input_ms, logon_ms, idle_ms; /* NaN-free: -1 = null */
+  int64_t connect_ms, disconnect_ms, last_input_ms, logon_ms, idle_ms;
 } Session;
 
 typedef struct {
-  uint32_t pid, session_id;
-  char *name, *user_sid;
+  uint32_t pid, session_id, name, user_sid;
   uint32_t threads, handles, pagefile, peak_pagefile, working_set, peak_working_set;
   double user_ms, kernel_ms;
 } Process;
 
-/* UTF-16 (NUL-terminated, at most max units) -> newly allocated UTF-8. */
-static char *utf8_from_wide(const wchar16 *text, size_t max) {
-  if (!text) return strdup("");
-  size_t units = 0;
-  while (units < max && text[units]) units++;
-  char *out = malloc(units * 3 + 1);
-  size_t o = 0;
-  for (size_t i = 0; i < units; i++) {
-    uint32_t c = text[i];
-    if (c >= 0xD800 && c < 0xDC00 && i + 1 < units && text[i + 1] >= 0xDC00 &&
-        text[i + 1] < 0xE000) {
-      c = 0x10000 + ((c - 0xD800) << 10) + (text[i + 1] - 0xDC00);
-      i++;
-    } else if (c >= 0xD800 && c < 0xE000) {
-      c = 0xFFFD; /* lone surrogate, as TextDecoder does */
-    }
-    if (c < 0x80) {
-      out[o++] = (char)c;
-    } else if (c < 0x800) {
-      out[o++] = (char)(0xC0 | (c >> 6));
-      out[o++] = (char)(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      out[o++] = (char)(0xE0 | (c >> 12));
-      out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
-      out[o++] = (char)(0x80 | (c & 0x3F));
-    } else {
-      out[o++] = (char)(0xF0 | (c >> 18));
-      out[o++] = (char)(0x80 | ((c >> 12) & 0x3F));
-      out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
-      out[o++] = (char)(0x80 | (c & 0x3F));
-    }
-  }
-  out[o] = 0;
-  return out;
+/* FILETIME -> ms since 1970, floored (what fileTimeToDate gives), NO_TIME for 0 or > INT64_MAX. */
+static int64_t filetime_ms(uint64_t ticks) {
+  if (ticks == 0 || ticks > (uint64_t)INT64_MAX) return NO_TIME;
+  return (int64_t)(ticks / 10000u) - 11644473600000LL;
 }
 
-/* Binary SID -> "S-1-5-21-..." (NULL for no SID). */
-static char *sid_text(const uint8_t *sid) {
-  if (!sid) return NULL;
-  unsigned count = sid[1];
-  uint64_t authority = 0;
-  for (int i = 2; i < 8; i++) authority = (authority << 8) | sid[i];
-  char *out = malloc(32 + count * 11);
-  int n = sprintf(out, "S-%u-%llu", sid[0], (unsigned long long)authority);
-  for (unsigned i = 0; i < count; i++) {
-    uint32_t sub;
-    memcpy(&sub, sid + 8 + 4 * i, 4);
-    n += sprintf(out + n, "-%u", sub);
-  }
-  return out;
+/* 100 ns ticks -> ms as a double, exactly as durationFrom100ns computes it. */
+static double duration_ms(int64_t ticks) {
+  return (double)(ticks / 10000) + (double)(ticks % 10000) / 10000.0;
 }
 
-/* FILETIME ticks -> ms since 1970, -1 for 0 (unknown). */
-static double filetime_ms(int64_t ticks) {
-  return ticks == 0 ? -1 : (double)(ticks - 116444736000000000LL) / 10000.0;
-}
-
-static char *address_text(const WTS_CLIENT_ADDRESS *a) {
-  char *out = malloc(48);
-  if (a->AddressFamily == 2) {
-    sprintf(out, "%u.%u.%u.%u", a->Address[2], a->Address[3], a->Address[4], a->Address[5]);
-  } else if (a->AddressFamily == 23) {
-    int n = 0;
-    for (int i = 0; i < 16; i += 2)
-      n += sprintf(out + n, i ? ":%x" : "%x", (a->Address[i] << 8) | a->Address[i + 1]);
-  } else {
-    free(out);
-    return NULL;
-  }
-  return out;
-}
-
-static void *query(DWORD_ id, DWORD_ info_class) {
+static void *query(DWORD_ id, DWORD_ info_class, DWORD_ *bytes) {
   void *buffer = NULL;
-  DWORD_ bytes = 0;
-  if (!WTSQuerySessionInformationW(NULL, id, info_class, &buffer, &bytes)) return NULL;
+  *bytes = 0;
+  if (!WTSQuerySessionInformationW(NULL, id, info_class, &buffer, bytes)) return NULL;
   return buffer;
 }
 
-static void free_sessions(Session *rows, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    free(rows[i].station);
-    free(rows[i].user);
-    free(rows[i].domain);
-    free(rows[i].client_name);
-    free(rows[i].client_address);
+/* ---- dumps: one line per row, the text bench/sessions_bench.ts builds from the JS objects -- */
+typedef struct {
+  char *out;
+  size_t cap, used;
+  int overflow;
+} Dump;
+
+static void dump_text(Dump *d, const char *text) {
+  size_t n = strlen(text);
+  if (d->used + n + 1 > d->cap) {
+    d->overflow = 1;
+    return;
   }
-  free(rows);
+  memcpy(d->out + d->used, text, n);
+  d->used += n;
 }
 
-/* One listSessions() on the local server: enumerate, query, decode, free. Returns the count. */
-#ifdef BENCH_LIBRARY
-__attribute__((visibility("default")))
-#endif
-int32_t bench_list_sessions(void) {
+static void dump_string(Dump *d, const Arena *arena, uint32_t offset) {
+  dump_text(d, offset == ARENA_NULL ? "\\N" : arena->bytes + offset);
+  dump_text(d, "\t");
+}
+
+static void dump_int(Dump *d, int64_t value) {
+  char text[24];
+  if (value == NO_TIME) {
+    dump_text(d, "\\N\t");
+    return;
+  }
+  size_t n = 0;
+  if (value < 0) text[n++] = '-';
+  n += put_decimal(text + n, value < 0 ? (uint64_t)(-value) : (uint64_t)value);
+  text[n++] = '\t';
+  text[n] = 0;
+  dump_text(d, text);
+}
+
+static void dump_double_bits(Dump *d, double value) { /* exact: the IEEE bits in hex */
+  uint64_t bits;
+  memcpy(&bits, &value, 8);
+  char text[24];
+  size_t n = put_hex(text, (uint32_t)(bits >> 32), 0, 8);
+  n += put_hex(text + n, (uint32_t)bits, 0, 8);
+  text[n++] = '\t';
+  text[n] = 0;
+  dump_text(d, text);
+}
+
+static const char *const STATES[] = {"Active", "Connected", "ConnectQuery", "Shadow",
+                                     "Disconnected", "Idle", "Listen", "Reset", "Down", "Init"};
+static const char *const PROTOCOLS[] = {"console", "ica", "rdp"};
+
+/* ---- listSessions -------------------------------------------------------------------------- */
+static int32_t list_sessions(Dump *dump) {
   DWORD_ level = 1, count = 0;
   void *info = NULL;
   if (!WTSEnumerateSessionsExW(NULL, &level, 0, &info, &count)) return -1;
-  WTS_SESSION_INFO_1W *list = info;
-  Session *rows = calloc(count ? count : 1, sizeof *rows);
+  const WTS_SESSION_INFO_1W *list = info;
+  Session *rows = malloc((count ? count : 1) * sizeof *rows);
+  Arena arena;
+  if (!rows || arena_start(&arena, 64u * count + 64)) {
+    free(rows);
+    WTSFreeMemoryExW(WTSTypeSessionInfoLevel1, info, count);
+    return -1;
+  }
   for (DWORD_ i = 0; i < count; i++) {
     Session *s = &rows[i];
+    DWORD_ bytes;
     s->id = list[i].SessionId;
     s->state = list[i].State;
-    s->station = utf8_from_wide(list[i].pSessionName, SIZE_MAX);
-    s->user = utf8_from_wide(list[i].pUserName, SIZE_MAX);
-    s->domain = utf8_from_wide(list[i].pDomainName, SIZE_MAX);
-    WTSINFOW *w = query(s->id, WTSSessionInfo);
+    s->station = arena_utf8(&arena, list[i].pSessionName, SIZE_MAX);
+    s->user = arena_utf8(&arena, list[i].pUserName, SIZE_MAX);
+    s->domain = arena_utf8(&arena, list[i].pDomainName, SIZE_MAX);
+    s->connect_ms = s->disconnect_ms = s->last_input_ms = s->logon_ms = s->idle_ms = NO_TIME;
+    const WTSINFOW *w = query(s->id, WTSSessionInfo, &bytes);
     if (w) {
       s->connect_ms = filetime_ms(w->ConnectTime);
       s->disconnect_ms = filetime_ms(w->DisconnectTime);
       s->last_input_ms = filetime_ms(w->LastInputTime);
       s->logon_ms = filetime_ms(w->LogonTime);
-      s->idle_ms = w->LastInputTime ? (double)(w->CurrentTime - w->LastInputTime) / 10000.0 : -1;
-      WTSFreeMemory(w);
+      int64_t now = filetime_ms(w->CurrentTime);
+      if (s->last_input_ms != NO_TIME && now != NO_TIME)
+        s->idle_ms = now > s->last_input_ms ? now - s->last_input_ms : 0;
+      WTSFreeMemory((void *)w);
     }
-    wchar16 *name = query(s->id, WTSClientName);
-    s->client_name = utf8_from_wide(name, SIZE_MAX);
+    wchar16 *name = query(s->id, WTSClientName, &bytes);
+    s->client_name = name ? arena_utf8(&arena, name, bytes / 2) : ARENA_EMPTY;
     if (name) WTSFreeMemory(name);
-    WTS_CLIENT_ADDRESS *a = query(s->id, WTSClientAddress);
+    WTS_CLIENT_ADDRESS *a = query(s->id, WTSClientAddress, &bytes);
+    s->client_address = ARENA_NULL;
     if (a) {
-      s->client_address = address_text(a);
+      s->client_address = arena_address(&arena, a->AddressFamily, a->Address);
       WTSFreeMemory(a);
     }
-    uint16_t *protocol = query(s->id, WTSClientProtocolType);
+    uint16_t *protocol = query(s->id, WTSClientProtocolType, &bytes);
+    s->protocol = -1;
     if (protocol) {
-      s->protocol = *protocol;
+      s->protocol = bytes >= 2 ? *protocol : 0;
       WTSFreeMemory(protocol);
     }
   }
   WTSFreeMemoryExW(WTSTypeSessionInfoLevel1, info, count);
-  free_sessions(rows, count);
+  for (DWORD_ i = 0; dump && i < count; i++) {
+    const Session *s = &rows[i];
+    dump_int(dump, s->id);
+    dump_string(dump, &arena, s->station);
+    dump_text(dump, s->state >= 0 && s->state < 10 ? STATES[s->state] : "Unknown");
+    dump_text(dump, "\t");
+    dump_string(dump, &arena, s->user);
+    dump_string(dump, &arena, s->domain);
+    dump_string(dump, &arena, s->client_name);
+    dump_string(dump, &arena, s->client_address);
+    dump_text(dump, s->protocol >= 0 && s->protocol < 3 ? PROTOCOLS[s->protocol] : "unknown");
+    dump_text(dump, "\t");
+    dump_int(dump, s->connect_ms);
+    dump_int(dump, s->disconnect_ms);
+    dump_int(dump, s->last_input_ms);
+    dump_int(dump, s->logon_ms);
+    /* idle is now - last input: the double's clock moves, so only its presence compares */
+    dump_text(dump, s->idle_ms == NO_TIME ? "\\N\t" : "idle\t");
+    dump_text(dump, "\n");
+  }
+  free(rows);
+  arena_free(&arena);
   return (int32_t)count;
 }
 
-/* One listProcesses() on the local server (all sessions): enumerate, decode, free. */
-#ifdef BENCH_LIBRARY
-__attribute__((visibility("default")))
-#endif
-int32_t bench_list_processes(void) {
+/* ---- listProcesses ------------------------------------------------------------------------- */
+/* Decodes count WTS_PROCESS_INFO_EXW into owned rows (dumped when dump is set), then frees them. */
+static int32_t decode_processes(const WTS_PROCESS_INFO_EXW *list, DWORD_ count, Dump *dump) {
+  Process *rows = malloc((count ? count : 1) * sizeof *rows);
+  Arena arena;
+  SidCache sids;
+  sid_cache_init(&sids);
+  if (!rows || arena_start(&arena, 24u * count + 64)) {
+    free(rows);
+    return -1;
+  }
+  for (DWORD_ i = 0; i < count; i++) {
+    const WTS_PROCESS_INFO_EXW *in = &list[i];
+    Process *p = &rows[i];
+    p->pid = in->ProcessId;
+    p->session_id = in->SessionId;
+    p->name = arena_utf8(&arena, in->pProcessName, SIZE_MAX);
+    p->user_sid = in->pUserSid ? sid_cached(&sids, &arena, in->pUserSid) : ARENA_NULL;
+    p->threads = in->NumberOfThreads;
+    p->handles = in->HandleCount;
+    p->pagefile = in->PagefileUsage;
+    p->peak_pagefile = in->PeakPagefileUsage;
+    p->working_set = in->WorkingSetSize;
+    p->peak_working_set = in->PeakWorkingSetSize;
+    p->user_ms = duration_ms(in->UserTime);
+    p->kernel_ms = duration_ms(in->KernelTime);
+  }
+  for (DWORD_ i = 0; dump && i < count; i++) {
+    const Process *p = &rows[i];
+    dump_int(dump, p->pid);
+    dump_int(dump, p->session_id);
+    dump_string(dump, &arena, p->name);
+    dump_string(dump, &arena, p->user_sid);
+    dump_int(dump, p->threads);
+    dump_int(dump, p->handles);
+    dump_int(dump, p->pagefile);
+    dump_int(dump, p->peak_pagefile);
+    dump_int(dump, p->working_set);
+    dump_int(dump, p->peak_working_set);
+    dump_double_bits(dump, p->user_ms);
+    dump_double_bits(dump, p->kernel_ms);
+    dump_text(dump, "\n");
+  }
+  free(rows);
+  arena_free(&arena);
+  return (int32_t)count;
+}
+
+static int32_t list_processes(Dump *dump) {
   DWORD_ level = 1, count = 0;
   void *info = NULL;
   if (!WTSEnumerateProcessesExW(NULL, &level, WTS_ANY_SESSION, &info, &count)) return -1;
-  WTS_PROCESS_INFO_EXW *list = info;
-  Process *rows = calloc(count ? count : 1, sizeof *rows);
-  for (DWORD_ i = 0; i < count; i++) {
-    Process *p = &rows[i];
-    p->pid = list[i].ProcessId;
-    p->session_id = list[i].SessionId;
-    p->name = utf8_from_wide(list[i].pProcessName, SIZE_MAX);
-    p->user_sid = sid_text(list[i].pUserSid);
-    p->threads = list[i].NumberOfThreads;
-    p->handles = list[i].HandleCount;
-    p->pagefile = list[i].PagefileUsage;
-    p->peak_pagefile = list[i].PeakPagefileUsage;
-    p->working_set = list[i].WorkingSetSize;
-    p->peak_working_set = list[i].PeakWorkingSetSize;
-    p->user_ms = (double)list[i].UserTime / 10000.0;
-    p->kernel_ms = (double)list[i].KernelTime / 10000.0;
-  }
+  int32_t rows = decode_processes(info, count, dump);
   WTSFreeMemoryExW(WTSTypeProcessInfoLevel1, info, count);
-  for (DWORD_ i = 0; i < count; i++) {
-    free(rows[i].name);
-    free(rows[i].user_sid);
-  }
-  free(rows);
-  return (int32_t)count;
+  return rows;
+}
+
+/* One listSessions() on the local server: enumerate, query, decode, free. Returns the count. */
+BENCH_EXPORT int32_t bench_list_sessions(void) { return list_sessions(NULL); }
+
+/* One listProcesses() (all sessions) on the local server. */
+BENCH_EXPORT int32_t bench_list_processes(void) { return list_processes(NULL); }
+
+/* The decode alone of a WTS_PROCESS_INFO_EXW[] block (bench/decode_bench.ts builds one). */
+BENCH_EXPORT int32_t bench_decode_processes(const void *block, uint32_t count) {
+  return decode_processes(block, count, NULL);
+}
+
+static int64_t dumped(Dump *d, int32_t rows) {
+  if (rows < 0 || d->overflow) return -1;
+  d->out[d->used] = 0;
+  return (int64_t)d->used;
+}
+
+/* The same operations, their rows written as text into out (cap bytes); returns the length. */
+BENCH_EXPORT int64_t bench_dump_sessions(char *out, uint64_t cap) {
+  Dump d = {out, (size_t)cap, 0, 0};
+  return dumped(&d, list_sessions(&d));
+}
+
+BENCH_EXPORT int64_t bench_dump_processes(char *out, uint64_t cap) {
+  Dump d = {out, (size_t)cap, 0, 0};
+  return dumped(&d, list_processes(&d));
+}
+
+BENCH_EXPORT int64_t bench_dump_decoded_processes(const void *block, uint32_t count, char *out,
+                                                  uint64_t cap) {
+  Dump d = {out, (size_t)cap, 0, 0};
+  return dumped(&d, decode_processes(block, count, &d));
 }
 
 #ifndef BENCH_LIBRARY
