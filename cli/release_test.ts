@@ -417,6 +417,8 @@ Deno.test("locks without --allow-read fails with the flag to add (exit 4), never
   const output = await new Deno.Command(deno, {
     args: [
       "run",
+      // --quiet: on a fresh machine Deno first prints "Download …" for commander on stderr.
+      "--quiet",
       "--no-lock",
       "--allow-ffi",
       "--allow-env",
