@@ -136,6 +136,7 @@ typedef struct Session {
 typedef struct Server {
   char name[256];
   uint32_t delay_ms;
+  uint32_t open_delay_ms; /* dbl_server_open_delay: WTSOpenServer(Ex)W's own round trip */
   DWORD_ events; /* injected, not yet consumed by a waiter */
   Session *sessions;
   size_t count, capacity;
@@ -347,9 +348,16 @@ static void *open_server(const char *function, const wchar16 *name) {
   dbl_lock();
   GROW(handles, handles_used, handles_capacity);
   handles[handles_used++] = h;
+  /* Any name opens (since Vista a failed open hands back an invalid, non-NULL handle that the
+   * next call rejects: WTSOpenServerW's documented return value). But opening a remote server
+   * is itself an RPC, RpcWinStationOpenServer (MS-TSTS 3.7.4.1.1, opnum 0), so it can take a
+   * round trip: a server given an open delay sleeps it here, without the lock. */
+  Server *server = name ? server_find(h->name) : NULL;
+  uint32_t open_delay = server ? server->open_delay_ms : 0;
   dbl_unlock();
+  if (open_delay) dbl_sleep_ms(open_delay);
   dbl_count_server(1);
-  return h; /* Windows does not contact the server here: any name opens */
+  return h;
 }
 
 DBL_EXPORT void *WINAPI_ WTSOpenServerW(const wchar16 *name) {
@@ -857,6 +865,15 @@ DBL_EXPORT int32_t dbl_server_add(const char *name, uint32_t delay_ms) {
   server->delay_ms = delay_ms;
   dbl_unlock();
   return 0;
+}
+
+/* WTSOpenServer(Ex)W on `name` sleeps `delay_ms` first (a registered server only). */
+DBL_EXPORT int32_t dbl_server_open_delay(const char *name, uint32_t delay_ms) {
+  dbl_lock();
+  Server *server = name && *name ? server_find(name) : NULL;
+  if (server) server->open_delay_ms = delay_ms;
+  dbl_unlock();
+  return server ? 0 : -1;
 }
 
 DBL_EXPORT int32_t dbl_domain_server_add(const char *domain, const char *name) {
