@@ -30,9 +30,10 @@
  * @module
  */
 
-import { callContext, closeServerHandle, contextOptions, openServerHandle } from "./_context.ts";
-import { listSessions, type Session } from "./sessions.ts";
-import { listProcesses, type ListProcessesOptions, type ProcessInfo } from "./processes.ts";
+import type { Session } from "./sessions.ts";
+import type { ProcessInfo } from "./processes.ts";
+import type { ServerTask } from "./_fanout_task.ts";
+import { startTasks } from "./_pool.ts";
 
 /** One server's answer: its value, or why there is none, and how long it took. */
 export type ServerResult<T> =
@@ -86,12 +87,12 @@ export class ServerTimeoutError extends Error {
   }
 }
 
-/** Calls still running for servers whose result was already given up (timeout, abort). */
-const lateAnswers = new Set<Promise<void>>();
+/** Tasks still running for servers whose result was already given up (timeout, abort). */
+const lateAnswers = new Set<Promise<unknown>>();
 
 /**
  * Resolves once every call that outlived its server's timeout (or an abort) has returned, had
- * its buffer freed and its handle closed.
+ * its buffer freed and its handle closed, and every pool Worker has ended.
  *
  * @example Exiting cleanly after a fan-out with timeouts
  * ```ts ignore
@@ -109,9 +110,8 @@ export async function settleLateAnswers(): Promise<void> {
 }
 
 function fanOut<T>(
-  servers: readonly string[],
+  tasks: readonly ServerTask[],
   options: FanOutOptions | undefined,
-  run: (options: object) => Promise<T>,
 ): Promise<ServerResult<T>[]> {
   const timeoutMs = options?.timeoutMs ?? 10_000;
   if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
@@ -120,75 +120,63 @@ function fanOut<T>(
   const signal = options?.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    const results: ServerResult<T>[] = new Array(servers.length);
-    const abandonAll: (() => void)[] = [];
-    let remaining = servers.length;
+    const results: ServerResult<T>[] = new Array(tasks.length);
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    let remaining = tasks.length;
     let done = false;
+    const started = performance.now();
+    // Everything that touches a server, the open included, runs off this thread from here on.
+    const running = startTasks(tasks);
+    const finish = () => {
+      done = true;
+      for (const timer of timers) clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
     const onAbort = () => {
       if (done) return;
-      done = true;
-      for (const abandon of abandonAll) abandon();
+      finish();
+      for (const task of running) task.abandon();
       reject(signal!.reason);
     };
-    const complete = () => {
-      if (done) return;
-      done = true;
-      signal?.removeEventListener("abort", onAbort);
-      resolve(results);
-    };
     signal?.addEventListener("abort", onAbort, { once: true });
-    if (remaining === 0) complete();
-    servers.forEach((server, index) => {
-      const started = performance.now();
+    if (remaining === 0) {
+      finish();
+      resolve(results);
+      return;
+    }
+    running.forEach((task, index) => {
+      const server = tasks[index]!.server;
       let answered = false;
-      const timing: { timer?: ReturnType<typeof setTimeout> } = {};
       const answer = (result: ServerResult<T>) => {
-        if (answered) return;
+        if (answered || done) return;
         answered = true;
-        clearTimeout(timing.timer);
+        clearTimeout(timers[index]);
         results[index] = result;
-        if (--remaining === 0) complete();
+        if (--remaining === 0) {
+          finish();
+          resolve(results);
+        }
       };
-      const failed = (error: unknown): ServerResult<T> => ({
-        server,
-        ok: false,
-        error: error instanceof Error ? error : new Error(String(error)),
-        elapsedMs: performance.now() - started,
-      });
-      let handle: Deno.PointerObject;
-      try {
-        handle = openServerHandle(server);
-      } catch (error) {
-        answer(failed(error));
-        return;
-      }
-      const context = callContext(handle, server, true);
-      const abandon = () => {
-        context.abandoned = true;
-        clearTimeout(timing.timer);
-      };
-      abandonAll.push(abandon);
-      timing.timer = setTimeout(() => {
-        abandon();
-        answer(failed(new ServerTimeoutError(server, timeoutMs)));
-      }, timeoutMs);
-      const work: Promise<void> = run(contextOptions(context))
-        .then(
-          (value): ServerResult<T> => ({
-            server,
-            ok: true,
-            value,
-            elapsedMs: performance.now() - started,
-          }),
-          failed,
-        )
-        .then((result) => {
-          // Only now, never at the timeout: a timed-out call may still be using the handle.
-          closeServerHandle(handle);
-          lateAnswers.delete(work);
-          answer(result);
+      // One deadline per server, from the moment it was asked: open + every call.
+      timers[index] = setTimeout(() => {
+        task.abandon();
+        answer({
+          server,
+          ok: false,
+          error: new ServerTimeoutError(server, timeoutMs),
+          elapsedMs: performance.now() - started,
         });
-      lateAnswers.add(work);
+      }, timeoutMs);
+      const settled = task.done.then((outcome) => {
+        lateAnswers.delete(settled);
+        const elapsedMs = performance.now() - started;
+        answer(
+          outcome.ok
+            ? { server, ok: true, value: outcome.value as T, elapsedMs }
+            : { server, ok: false, error: outcome.error, elapsedMs },
+        );
+      });
+      lateAnswers.add(settled);
     });
   });
 }
@@ -226,7 +214,7 @@ export function listSessionsOnServers(
   servers: readonly string[],
   options?: FanOutOptions,
 ): Promise<ServerResult<Session[]>[]> {
-  return fanOut(servers, options, (context) => listSessions(context));
+  return fanOut(servers.map((server) => ({ kind: "sessions", server })), options);
 }
 
 /**
@@ -251,9 +239,5 @@ export function listProcessesOnServers(
   options?: FanOutProcessOptions,
 ): Promise<ServerResult<ProcessInfo[]>[]> {
   const session = options?.session;
-  return fanOut(
-    servers,
-    options,
-    (context) => listProcesses({ ...context, session } as ListProcessesOptions),
-  );
+  return fanOut(servers.map((server) => ({ kind: "processes", server, session })), options);
 }
