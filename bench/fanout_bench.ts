@@ -99,7 +99,13 @@ export async function measureFanoutRatios(rounds = 5): Promise<FanoutRatio[]> {
     }
     const oneMs = median(one);
     const manyMs = median(many);
-    ratios.push({ name: `${kind}, ${count} servers`, manyMs, oneMs, ratio: manyMs / oneMs, target });
+    ratios.push({
+      name: `${kind}, ${count} servers`,
+      manyMs,
+      oneMs,
+      ratio: manyMs / oneMs,
+      target,
+    });
   }
   return ratios;
 }
@@ -124,7 +130,7 @@ for (const count of [1, 8, 32, 64]) {
     baseline: count === 1,
     n: 5,
     warmup: 1,
-    fn: () => run("sessions", count),
+    fn: async () => await run("sessions", count),
   });
 }
 for (const count of [1, 32, 64]) {
@@ -134,6 +140,6 @@ for (const count of [1, 32, 64]) {
     baseline: count === 1,
     n: 5,
     warmup: 1,
-    fn: () => run("processes", count),
+    fn: async () => await run("processes", count),
   });
 }

@@ -14,7 +14,13 @@
  */
 
 import { setDllDirectory } from "../ffi/load.ts";
-import { abandon, type Abandonable, errorToWire, runServerTask, type ServerTask } from "./_fanout_task.ts";
+import {
+  abandon,
+  type Abandonable,
+  errorToWire,
+  runServerTask,
+  type ServerTask,
+} from "./_fanout_task.ts";
 
 /** What the parent sends. */
 export type ToWorker =
@@ -51,7 +57,9 @@ scope.onmessage = ({ data }) => {
       const state: Abandonable = { abandoned: false };
       running.set(id, state);
       runServerTask(task, state).then(
-        (value) => scope.postMessage({ type: "done", id, ok: true, value }),
+        // Nobody reads an abandoned task's value: only that it has ended.
+        (value) =>
+          scope.postMessage({ type: "done", id, ok: true, value: state.abandoned ? null : value }),
         (error) => scope.postMessage({ type: "done", id, ok: false, error: errorToWire(error) }),
       ).finally(() => running.delete(id));
       return;

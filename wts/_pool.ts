@@ -28,8 +28,14 @@ import type { FromWorker, ToWorker } from "./_fanout_worker.ts";
 /** Deno's nonblocking FFI calls per isolate that run at once (measured; not configurable). */
 export const CALLS_PER_LANE = 32;
 
-/** At most this many lanes (the main thread + 7 Workers): beyond it calls queue per lane. */
-export const MAX_LANES = 8;
+/**
+ * At most this many lanes: the main thread plus one Worker per further core, 8 in all at most.
+ * Starting a Worker is CPU work (a V8 isolate and Deno's bootstrap: about 20 ms of one core
+ * measured, an empty Worker included), so Workers beyond the core count start one after another
+ * and cost more than the round trips they save (measured on 2 cores: 32 servers' sessions took
+ * 370–760 ms on 2 lanes and 630–930 ms on 8). Beyond the cap, calls queue within their lane.
+ */
+export const MAX_LANES: number = Math.min(8, Math.max(2, navigator.hardwareConcurrency ?? 2));
 
 /** How one task ended. */
 export type TaskOutcome = { ok: true; value: unknown } | { ok: false; error: Error };

@@ -137,6 +137,8 @@ typedef struct Server {
   char name[256];
   uint32_t delay_ms;
   uint32_t open_delay_ms; /* dbl_server_open_delay: WTSOpenServer(Ex)W's own round trip */
+  int vanishing;          /* dbl_server_vanish_after: answers `answers_left` calls, then gone */
+  uint32_t answers_left;
   DWORD_ events; /* injected, not yet consumed by a waiter */
   Session *sessions;
   size_t count, capacity;
@@ -288,6 +290,10 @@ static Server *enter(const char *function, void *h) {
   if (!handle) return fail_unlocked(ERROR_INVALID_HANDLE_);
   Server *server = server_find(handle->name);
   if (!server) return fail_unlocked(RPC_S_SERVER_UNAVAILABLE_);
+  if (server->vanishing && server->answers_left-- == 0) {
+    server->answers_left = 0; /* gone for good: powered off mid-listing */
+    return fail_unlocked(RPC_S_SERVER_UNAVAILABLE_);
+  }
   if (server->delay_ms) {
     char name[256];
     uint32_t delay = server->delay_ms;
@@ -865,6 +871,19 @@ DBL_EXPORT int32_t dbl_server_add(const char *name, uint32_t delay_ms) {
   server->delay_ms = delay_ms;
   dbl_unlock();
   return 0;
+}
+
+/* The registered server `name` answers `calls` more WTS calls on its handles, then every call
+ * fails with RPC_S_SERVER_UNAVAILABLE, as a host that goes down mid-listing does. */
+DBL_EXPORT int32_t dbl_server_vanish_after(const char *name, uint32_t calls) {
+  dbl_lock();
+  Server *server = name && *name ? server_find(name) : NULL;
+  if (server) {
+    server->vanishing = 1;
+    server->answers_left = calls;
+  }
+  dbl_unlock();
+  return server ? 0 : -1;
 }
 
 /* WTSOpenServer(Ex)W on `name` sleeps `delay_ms` first (a registered server only). */
