@@ -1,20 +1,29 @@
 /**
- * Many servers at once: the same query sent to every server concurrently on Deno's nonblocking
- * FFI threads, each with its own timeout, each answered on its own. One dead server never sinks
- * the rest.
+ * Many servers at once: the same query sent to every server concurrently, each server with one
+ * deadline of its own (from the moment it is asked: the open and every call), each answered on
+ * its own. One dead server never sinks the rest, and costs nothing beyond its own deadline.
+ *
+ * Nothing that may touch the network runs on the main thread, the open included
+ * (WTSOpenServerW is an RPC of its own, MS-TSTS RpcWinStationOpenServer): every call is
+ * nonblocking. Deno runs at most 32 nonblocking FFI calls at once per isolate
+ * (`max_blocking_threads(32)` in Deno's runtime/tokio_util.rs), so when the servers' calls in
+ * flight exceed 32, a small pool of Workers (isolates with 32 each, at most one per core) takes
+ * the surplus; the Workers run the very same listing code and end when their last task has
+ * answered (see `_pool.ts`).
  *
  * A timed-out server's call keeps running on its pool thread (Win32 calls cannot be cancelled).
- * Its late answer is still freed when it arrives and the server handle is closed then, so
- * nothing leaks; {@linkcode settleLateAnswers} waits for those stragglers (a program that wants
- * to exit at once can simply call `Deno.exit`).
+ * No further call of it starts; what it returns is still freed when it arrives and the server
+ * handle is closed then (a late open is closed at once), so nothing leaks;
+ * {@linkcode settleLateAnswers} waits for those stragglers (a program that wants to exit at
+ * once can simply call `Deno.exit`).
  *
  * Error codes: Win32's last error is per thread and these calls run on pool threads, so the
- * main thread's `GetLastError` would be meaningless after a failure there. A failed
- * enumeration is therefore repeated once synchronously on the main thread, and the code read
- * after that repeat is the one reported; this is only done when the failure came back fast
- * (under a second: access denied, unknown server, a refused connection), so the repeat cannot
- * stall the event loop. A slower failure is reported as a `NonblockingCallError`, which says
- * the code is unknown rather than inventing one.
+ * calling thread's `GetLastError` would be meaningless after a failure there. A failed open or
+ * enumeration is therefore repeated once synchronously (on the thread that runs the server's
+ * task), and the code read after that repeat is the one reported; this is only done when the
+ * failure came back fast (under a second: access denied, unknown server, a refused
+ * connection), so the repeat cannot stall the event loop. A slower failure is reported as a
+ * `NonblockingCallError`, which says the code is unknown rather than inventing one.
  *
  * @example Sessions of a farm, dead servers reported but not fatal
  * ```ts ignore
@@ -184,18 +193,13 @@ function fanOut<T>(
 /**
  * {@linkcode listSessions} on many servers concurrently, each with its own timeout.
  *
- * How long it takes: every call runs on Deno's nonblocking FFI threads, and Deno runs at most
- * 32 of them at once per isolate (measured; the core count does not change it). One server's
- * listing is a chain: one enumeration, then 4 WTSQuerySessionInformationW per session (up to
- * 2 sessions' 8 queries at a time per server). With `s` servers of `k` sessions each that is
- * `s × (1 + 4k)` calls, so at least `ceil(s × (1 + 4k) / 32)` rounds of one round trip, against
- * `1 + ceil(k / 2)` rounds for one server. 32 servers of 2 sessions answering in 50 ms: 288
- * calls = 9 rounds = 450 ms, 4.5× one server's 2 rounds (100 ms), and the scheduling already
- * reaches that bound (measured 452–460 ms). Fewer rounds need fewer calls: 3 queries per
- * session (client name and address from one WTSClientInfo) would be 7 rounds (3.5×); 2× would
- * need at most 1.5 queries per session, which per-session details (times, client, protocol)
- * cannot give.
- * {@linkcode listProcessesOnServers} is one call per server, one round.
+ * How long it takes: one server's listing is a chain of round trips: the open, one
+ * enumeration, then 4 WTSQuerySessionInformationW per session, 8 at a time (3 round trips for 2
+ * sessions). `s` servers of `k` sessions need `s × (2 + 4k)` calls, and each lane (the main
+ * thread, each Worker) runs 32 at once, so the time is about
+ * `max(chain, s × (2 + 4k) / (32 × lanes))` round trips, plus a Worker's start-up (20–90 ms of
+ * CPU each, measured) when more than one lane is needed. See the README's "Many servers".
+ * {@linkcode listProcessesOnServers} is two calls per server (open, enumeration).
  *
  * @example
  * ```ts ignore
