@@ -64,6 +64,26 @@ function runOnMainThread(task: ServerTask): RunningTask {
   return { done: settle(runServerTask(task, state)), abandon: () => abandon(state), lane: 0 };
 }
 
+const WORKER_URL = new URL("./_fanout_worker.ts", import.meta.url);
+
+/**
+ * Whether a Worker could load its module without a permission prompt or error: a local module
+ * needs read permission for its file (Deno checks it for Workers, unlike the main module graph),
+ * a remote one the import permission for its host. Asked, never requested. Without it the
+ * fan-out runs every task on the main thread (slower, same results) instead of printing a
+ * Worker's "Requires read access" error.
+ */
+function workersAllowed(): boolean {
+  try {
+    const descriptor: Deno.PermissionDescriptor = WORKER_URL.protocol === "file:"
+      ? { name: "read", path: WORKER_URL }
+      : { name: "import", host: WORKER_URL.host };
+    return Deno.permissions.querySync(descriptor).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
 /** One Worker and the tasks it has not answered yet. */
 class PoolWorker {
   readonly #worker: Worker;
@@ -75,7 +95,7 @@ class PoolWorker {
   #closed = false;
 
   constructor() {
-    this.#worker = new Worker(new URL("./_fanout_worker.ts", import.meta.url), { type: "module" });
+    this.#worker = new Worker(WORKER_URL, { type: "module" });
     this.#post({ type: "init", dllDirectory: dllDirectoryInEffect() });
     this.#worker.onmessage = ({ data }: MessageEvent<FromWorker>) => {
       const entry = this.#pending.get(data.id);
@@ -135,7 +155,8 @@ class PoolWorker {
  */
 export function startTasks(tasks: readonly ServerTask[]): RunningTask[] {
   const calls = tasks.reduce((sum, task) => sum + callsInFlight(task), 0);
-  const laneCount = Math.min(MAX_LANES, Math.max(1, Math.ceil(calls / CALLS_PER_LANE)));
+  const needed = Math.max(1, Math.ceil(calls / CALLS_PER_LANE));
+  const laneCount = needed > 1 && workersAllowed() ? Math.min(MAX_LANES, needed) : 1;
   const load = new Array<number>(laneCount).fill(0);
   const lanes = tasks.map((task) => {
     let lane = 0;
@@ -148,7 +169,13 @@ export function startTasks(tasks: readonly ServerTask[]): RunningTask[] {
     const lane = lanes[index]!;
     if (lane === 0) return runOnMainThread(task);
     let worker = workers.get(lane);
-    if (worker === undefined) workers.set(lane, worker = new PoolWorker());
+    if (worker === undefined) {
+      try {
+        workers.set(lane, worker = new PoolWorker());
+      } catch {
+        return runOnMainThread(task); // Workers unavailable here: same work, main thread
+      }
+    }
     return worker.run(task, lane);
   });
 }

@@ -5,7 +5,7 @@ import { errorFromWire, errorToWire, type ServerTask } from "./_fanout_task.ts";
 import { NonblockingCallError } from "./_context.ts";
 import { ERROR_ACCESS_DENIED, RPC_S_SERVER_UNAVAILABLE, WindowsError } from "../ffi/errors.ts";
 import { listSessions } from "./sessions.ts";
-import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { assertNoLeaks, buildDir, doubles, useDoubles } from "../tests/doubles.ts";
 
 Deno.test("work within one lane of 32 calls stays on the main thread", async () => {
   useDoubles();
@@ -63,4 +63,44 @@ Deno.test("errors cross the Worker boundary with their class and fields", () => 
   assert.equal(nonblocking.server, "rdsh01");
   assert.ok(errorFromWire(errorToWire(new TypeError("bad name"))) instanceof TypeError);
   assert.equal(errorFromWire(errorToWire("text")).message, "text");
+});
+
+Deno.test("without read access to the worker module the fan-out stays on the main thread, silently", async () => {
+  const scratch = await Deno.makeTempDir({ prefix: "winsession-pool-" });
+  try {
+    const script = `${scratch}/child.ts`;
+    const mod = new URL("../mod.ts", import.meta.url).href;
+    const doublesModule = new URL("../tests/doubles.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      script,
+      `import { listSessionsOnServers } from ${JSON.stringify(mod)};
+import { assertNoLeaks, doubles, useDoubles } from ${JSON.stringify(doublesModule)};
+useDoubles();
+const servers = Array.from({ length: 8 }, (_, i) => "p" + i);
+for (const s of servers) { doubles.addServer(s); doubles.generateSessions(2, s); }
+const results = await listSessionsOnServers(servers);
+assertNoLeaks();
+console.log(JSON.stringify(results.map((r) => r.ok && r.value.length)));
+`,
+    );
+    // Read access to the doubles only (they must load), not to the library's own files.
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-config",
+        "--allow-ffi",
+        "--allow-env",
+        `--allow-read=${buildDir}`,
+        script,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.ok(output.success, stderr);
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(output.stdout)), new Array(8).fill(2));
+    assert.doesNotMatch(stderr, /worker|Requires/i);
+  } finally {
+    await Deno.remove(scratch, { recursive: true });
+  }
 });
