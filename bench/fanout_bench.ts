@@ -1,15 +1,8 @@
 /**
- * Fan-out benchmark: `listSessionsOnServers` and `listProcessesOnServers` on 1, 8, 32 and 64
- * servers that answer every call, the open included, after 50 ms (the doubles' delayed servers),
- * and the ratio time(N servers) / time(1 server) against the issue 10 targets
- * (32 servers ≤ 1.3×, 64 servers ≤ 1.6×), printed with ✔/✘.
- *
- * Fixture: each server has 2 sessions (so one listing is open + enumeration + 8 queries, 3 round
- * trips) and 100 processes (open + one WTSEnumerateProcessesExW, 2 round trips).
- *
- * The ratios come from {@linkcode measureFanoutRatios} (median of alternating runs, measured
- * once when this file loads), so a ratio table elsewhere can import and print them; the
- * `Deno.bench` entries below give deno bench's own statistics for the same calls.
+ * Fan-out benchmark: `listSessionsOnServers` and `listProcessesOnServers` on 1, 8, 32 and 64 of
+ * the doubles' servers answering every call, the open included, after 50 ms (fixture and
+ * method in `_fanout_ratios.ts`). Prints the ratios time(N) / time(1) against the issue 10
+ * targets with ✔/✘ first, then deno bench's own statistics for the same calls.
  *
  * Run: `bash tests/doubles/build.sh && deno bench --allow-ffi --allow-env --allow-read
  * --allow-write bench/fanout_bench.ts`
@@ -17,108 +10,12 @@
  * @module
  */
 
-import { listProcessesOnServers, listSessionsOnServers, settleLateAnswers } from "../mod.ts";
-import { doubles, useDoubles } from "../tests/doubles.ts";
-
-/** Every call on a server, the open included, answers after this many milliseconds. */
-export const DELAY_MS = 50;
-const SESSIONS_PER_SERVER = 2;
-const PROCESSES_PER_SERVER = 100;
-const MAX_SERVERS = 64;
-
-/** One measured ratio and the issue's target for it. */
-export interface FanoutRatio {
-  /** What was measured, e.g. `"sessions, 32 servers"`. */
-  name: string;
-  /** Median milliseconds of N servers. */
-  manyMs: number;
-  /** Median milliseconds of one server. */
-  oneMs: number;
-  /** manyMs / oneMs. */
-  ratio: number;
-  /** The ratio must not exceed this (`undefined`: measured only). */
-  target: number | undefined;
-}
-
-const servers = Array.from({ length: MAX_SERVERS }, (_, i) => `RDS${String(i).padStart(2, "0")}`);
-
-/** Points the library at the doubles and registers the fixture's servers. */
-export function setUpFanoutFixture(): void {
-  useDoubles();
-  for (const server of servers) {
-    doubles.addServer(server, DELAY_MS);
-    doubles.setOpenDelay(server, DELAY_MS);
-    doubles.generateSessions(SESSIONS_PER_SERVER, server);
-    doubles.generateProcesses(PROCESSES_PER_SERVER, server);
-  }
-}
-
-type Kind = "sessions" | "processes";
-
-async function run(kind: Kind, count: number): Promise<void> {
-  const names = servers.slice(0, count);
-  const results = kind === "sessions"
-    ? await listSessionsOnServers(names)
-    : await listProcessesOnServers(names);
-  const failed = results.find((r) => !r.ok);
-  if (failed && !failed.ok) throw failed.error;
-  await settleLateAnswers();
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-async function timed(kind: Kind, count: number): Promise<number> {
-  const started = performance.now();
-  await run(kind, count);
-  return performance.now() - started;
-}
-
-/**
- * Measures every ratio: for each (kind, N) runs one server and N servers alternately
- * `rounds` times and compares the medians.
- */
-export async function measureFanoutRatios(rounds = 5): Promise<FanoutRatio[]> {
-  const plan: [Kind, number, number | undefined][] = [
-    ["sessions", 8, undefined],
-    ["sessions", 32, 1.3],
-    ["sessions", 64, 1.6],
-    ["processes", 32, 1.3],
-    ["processes", 64, 1.6],
-  ];
-  const ratios: FanoutRatio[] = [];
-  for (const [kind, count, target] of plan) {
-    await run(kind, count); // warm-up: modules, libraries, worker code
-    const one: number[] = [];
-    const many: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      one.push(await timed(kind, 1));
-      many.push(await timed(kind, count));
-    }
-    const oneMs = median(one);
-    const manyMs = median(many);
-    ratios.push({
-      name: `${kind}, ${count} servers`,
-      manyMs,
-      oneMs,
-      ratio: manyMs / oneMs,
-      target,
-    });
-  }
-  return ratios;
-}
-
-/** The ratios as printable lines, each with ✔ (target met), ✘ (missed) or · (no target). */
-export function formatFanoutRatios(ratios: readonly FanoutRatio[]): string[] {
-  return ratios.map(({ name, manyMs, oneMs, ratio, target }) => {
-    const mark = target === undefined ? "·" : ratio <= target ? "✔" : "✘";
-    const goal = target === undefined ? "" : ` (target ≤ ${target}×)`;
-    return `${mark} fan-out ${name}: ${ratio.toFixed(2)}× one server ` +
-      `(${manyMs.toFixed(0)} ms vs ${oneMs.toFixed(0)} ms)${goal}`;
-  });
-}
+import {
+  formatFanoutRatios,
+  measureFanoutRatios,
+  runFanout,
+  setUpFanoutFixture,
+} from "./_fanout_ratios.ts";
 
 setUpFanoutFixture();
 for (const line of formatFanoutRatios(await measureFanoutRatios())) console.log(line);
@@ -130,7 +27,7 @@ for (const count of [1, 8, 32, 64]) {
     baseline: count === 1,
     n: 5,
     warmup: 1,
-    fn: async () => await run("sessions", count),
+    fn: async () => await runFanout("sessions", count),
   });
 }
 for (const count of [1, 32, 64]) {
@@ -140,6 +37,6 @@ for (const count of [1, 32, 64]) {
     baseline: count === 1,
     n: 5,
     warmup: 1,
-    fn: async () => await run("processes", count),
+    fn: async () => await runFanout("processes", count),
   });
 }
