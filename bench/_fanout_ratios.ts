@@ -117,3 +117,26 @@ export function formatFanoutRatios(ratios: readonly FanoutRatio[]): string[] {
       `(${manyMs.toFixed(0)} ms vs ${oneMs.toFixed(0)} ms)${goal}`;
   });
 }
+
+/**
+ * The issue's mixed case: 64 servers, 48 of them taking 1 s to open, 16 healthy (answering at
+ * once), a 100 ms timeout. Prints whether every healthy server answered and how long the whole
+ * fan-out took against the deadline (a dead server must cost nothing beyond its own deadline).
+ */
+export async function measureDeadServers(): Promise<string> {
+  const names = Array.from({ length: 64 }, (_, i) => `DEAD${String(i).padStart(2, "0")}`);
+  names.forEach((name, i) => {
+    const healthy = i % 4 === 0;
+    doubles.addServer(name, healthy ? 0 : DELAY_MS);
+    doubles.setOpenDelay(name, healthy ? 0 : 1000);
+    doubles.generateSessions(SESSIONS_PER_SERVER, name);
+  });
+  const started = performance.now();
+  const results = await listSessionsOnServers(names, { timeoutMs: 100 });
+  const elapsed = performance.now() - started;
+  await settleLateAnswers();
+  const healthy = results.filter((r, i) => i % 4 === 0 && r.ok).length;
+  const mark = healthy === 16 ? "✔" : "✘";
+  return `${mark} fan-out, 64 servers of which 48 dead, 100 ms timeout: ${healthy}/16 healthy ` +
+    `answered, all results in ${elapsed.toFixed(0)} ms`;
+}

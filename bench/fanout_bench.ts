@@ -12,6 +12,7 @@
 
 import {
   formatFanoutRatios,
+  measureDeadServers,
   measureFanoutRatios,
   runFanout,
   setUpFanoutFixture,
@@ -19,6 +20,7 @@ import {
 
 setUpFanoutFixture();
 for (const line of formatFanoutRatios(await measureFanoutRatios())) console.log(line);
+console.log(await measureDeadServers());
 
 for (const count of [1, 8, 32, 64]) {
   Deno.bench({
