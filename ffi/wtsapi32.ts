@@ -37,6 +37,16 @@ const sendMessage = {
 export const WTSAPI32_SYMBOLS = {
   /** HANDLE WTSOpenServerW(LPWSTR pServerName) */
   WTSOpenServerW: { parameters: ["buffer"], result: "pointer" },
+  /**
+   * Nonblocking twin for the fan-out: opening a remote server is an RPC of its own
+   * (RpcWinStationOpenServer, MS-TSTS 3.7.4.1.1), so it must not run on the main thread.
+   */
+  WTSOpenServerWAsync: {
+    name: "WTSOpenServerW",
+    parameters: ["buffer"],
+    result: "pointer",
+    nonblocking: true,
+  },
   /** HANDLE WTSOpenServerExW(LPWSTR pServerName) */
   WTSOpenServerExW: { parameters: ["buffer"], result: "pointer" },
   /** void WTSCloseServer(HANDLE hServer) */

@@ -62,6 +62,8 @@ export const CORE_CONTROL_SYMBOLS = {
 /** Control exports of the wtsapi32 double. */
 export const WTS_CONTROL_SYMBOLS = {
   dbl_server_add: { parameters: ["buffer", "u32"], result: "i32" },
+  dbl_server_open_delay: { parameters: ["buffer", "u32"], result: "i32" },
+  dbl_server_vanish_after: { parameters: ["buffer", "u32"], result: "i32" },
   dbl_domain_server_add: { parameters: ["buffer", "buffer"], result: "i32" },
   dbl_session_add: { parameters: ["buffer", "u32", "buffer", "i32"], result: "i32" },
   dbl_session_set_str: { parameters: ["buffer", "u32", "buffer", "buffer"], result: "i32" },
@@ -319,6 +321,16 @@ export const doubles = {
   /** Registers a remote server; every WTS call on its handles first sleeps `delayMs`. */
   addServer(name: string, delayMs = 0): void {
     check(wtsSymbols().dbl_server_add(cString(name), delayMs), `server ${name}`);
+  },
+
+  /** WTSOpenServer(Ex)W on the registered server `name` first sleeps `delayMs` (its RPC). */
+  setOpenDelay(name: string, delayMs: number): void {
+    check(wtsSymbols().dbl_server_open_delay(cString(name), delayMs), `server ${name}`);
+  },
+
+  /** The registered server `name` answers `calls` more calls, then RPC_S_SERVER_UNAVAILABLE. */
+  vanishAfter(name: string, calls: number): void {
+    check(wtsSymbols().dbl_server_vanish_after(cString(name), calls), `server ${name}`);
   },
 
   /** Lists `name` in `domain` for WTSEnumerateServersW. */

@@ -1,20 +1,29 @@
 /**
- * Many servers at once: the same query sent to every server concurrently on Deno's nonblocking
- * FFI threads, each with its own timeout, each answered on its own. One dead server never sinks
- * the rest.
+ * Many servers at once: the same query sent to every server concurrently, each server with one
+ * deadline of its own (from the moment it is asked: the open and every call), each answered on
+ * its own. One dead server never sinks the rest, and costs nothing beyond its own deadline.
+ *
+ * Nothing that may touch the network runs on the main thread, the open included
+ * (WTSOpenServerW is an RPC of its own, MS-TSTS RpcWinStationOpenServer): every call is
+ * nonblocking. Deno runs at most 32 nonblocking FFI calls at once per isolate
+ * (`max_blocking_threads(32)` in Deno's runtime/tokio_util.rs), so when the servers' calls in
+ * flight exceed 32, a small pool of Workers (isolates with 32 each, at most one per core) takes
+ * the surplus; the Workers run the very same listing code and end when their last task has
+ * answered (see `_pool.ts`).
  *
  * A timed-out server's call keeps running on its pool thread (Win32 calls cannot be cancelled).
- * Its late answer is still freed when it arrives and the server handle is closed then, so
- * nothing leaks; {@linkcode settleLateAnswers} waits for those stragglers (a program that wants
- * to exit at once can simply call `Deno.exit`).
+ * No further call of it starts; what it returns is still freed when it arrives and the server
+ * handle is closed then (a late open is closed at once), so nothing leaks;
+ * {@linkcode settleLateAnswers} waits for those stragglers (a program that wants to exit at
+ * once can simply call `Deno.exit`).
  *
  * Error codes: Win32's last error is per thread and these calls run on pool threads, so the
- * main thread's `GetLastError` would be meaningless after a failure there. A failed
- * enumeration is therefore repeated once synchronously on the main thread, and the code read
- * after that repeat is the one reported; this is only done when the failure came back fast
- * (under a second: access denied, unknown server, a refused connection), so the repeat cannot
- * stall the event loop. A slower failure is reported as a `NonblockingCallError`, which says
- * the code is unknown rather than inventing one.
+ * calling thread's `GetLastError` would be meaningless after a failure there. A failed open or
+ * enumeration is therefore repeated once synchronously (on the thread that runs the server's
+ * task), and the code read after that repeat is the one reported; this is only done when the
+ * failure came back fast (under a second: access denied, unknown server, a refused
+ * connection), so the repeat cannot stall the event loop. A slower failure is reported as a
+ * `NonblockingCallError`, which says the code is unknown rather than inventing one.
  *
  * @example Sessions of a farm, dead servers reported but not fatal
  * ```ts ignore
@@ -30,9 +39,10 @@
  * @module
  */
 
-import { callContext, closeServerHandle, contextOptions, openServerHandle } from "./_context.ts";
-import { listSessions, type Session } from "./sessions.ts";
-import { listProcesses, type ListProcessesOptions, type ProcessInfo } from "./processes.ts";
+import type { Session } from "./sessions.ts";
+import type { ProcessInfo } from "./processes.ts";
+import type { ServerTask } from "./_fanout_task.ts";
+import { startTasks } from "./_pool.ts";
 
 /** One server's answer: its value, or why there is none, and how long it took. */
 export type ServerResult<T> =
@@ -86,12 +96,12 @@ export class ServerTimeoutError extends Error {
   }
 }
 
-/** Calls still running for servers whose result was already given up (timeout, abort). */
-const lateAnswers = new Set<Promise<void>>();
+/** Tasks still running for servers whose result was already given up (timeout, abort). */
+const lateAnswers = new Set<Promise<unknown>>();
 
 /**
  * Resolves once every call that outlived its server's timeout (or an abort) has returned, had
- * its buffer freed and its handle closed.
+ * its buffer freed and its handle closed, and every pool Worker has ended.
  *
  * @example Exiting cleanly after a fan-out with timeouts
  * ```ts ignore
@@ -109,9 +119,8 @@ export async function settleLateAnswers(): Promise<void> {
 }
 
 function fanOut<T>(
-  servers: readonly string[],
+  tasks: readonly ServerTask[],
   options: FanOutOptions | undefined,
-  run: (options: object) => Promise<T>,
 ): Promise<ServerResult<T>[]> {
   const timeoutMs = options?.timeoutMs ?? 10_000;
   if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
@@ -120,75 +129,63 @@ function fanOut<T>(
   const signal = options?.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    const results: ServerResult<T>[] = new Array(servers.length);
-    const abandonAll: (() => void)[] = [];
-    let remaining = servers.length;
+    const results: ServerResult<T>[] = new Array(tasks.length);
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    let remaining = tasks.length;
     let done = false;
+    const started = performance.now();
+    // Everything that touches a server, the open included, runs off this thread from here on.
+    const running = startTasks(tasks);
+    const finish = () => {
+      done = true;
+      for (const timer of timers) clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
     const onAbort = () => {
       if (done) return;
-      done = true;
-      for (const abandon of abandonAll) abandon();
+      finish();
+      for (const task of running) task.abandon();
       reject(signal!.reason);
     };
-    const complete = () => {
-      if (done) return;
-      done = true;
-      signal?.removeEventListener("abort", onAbort);
-      resolve(results);
-    };
     signal?.addEventListener("abort", onAbort, { once: true });
-    if (remaining === 0) complete();
-    servers.forEach((server, index) => {
-      const started = performance.now();
+    if (remaining === 0) {
+      finish();
+      resolve(results);
+      return;
+    }
+    running.forEach((task, index) => {
+      const server = tasks[index]!.server;
       let answered = false;
-      const timing: { timer?: ReturnType<typeof setTimeout> } = {};
       const answer = (result: ServerResult<T>) => {
-        if (answered) return;
+        if (answered || done) return;
         answered = true;
-        clearTimeout(timing.timer);
+        clearTimeout(timers[index]);
         results[index] = result;
-        if (--remaining === 0) complete();
+        if (--remaining === 0) {
+          finish();
+          resolve(results);
+        }
       };
-      const failed = (error: unknown): ServerResult<T> => ({
-        server,
-        ok: false,
-        error: error instanceof Error ? error : new Error(String(error)),
-        elapsedMs: performance.now() - started,
-      });
-      let handle: Deno.PointerObject;
-      try {
-        handle = openServerHandle(server);
-      } catch (error) {
-        answer(failed(error));
-        return;
-      }
-      const context = callContext(handle, server, true);
-      const abandon = () => {
-        context.abandoned = true;
-        clearTimeout(timing.timer);
-      };
-      abandonAll.push(abandon);
-      timing.timer = setTimeout(() => {
-        abandon();
-        answer(failed(new ServerTimeoutError(server, timeoutMs)));
-      }, timeoutMs);
-      const work: Promise<void> = run(contextOptions(context))
-        .then(
-          (value): ServerResult<T> => ({
-            server,
-            ok: true,
-            value,
-            elapsedMs: performance.now() - started,
-          }),
-          failed,
-        )
-        .then((result) => {
-          // Only now, never at the timeout: a timed-out call may still be using the handle.
-          closeServerHandle(handle);
-          lateAnswers.delete(work);
-          answer(result);
+      // One deadline per server, from the moment it was asked: open + every call.
+      timers[index] = setTimeout(() => {
+        task.abandon();
+        answer({
+          server,
+          ok: false,
+          error: new ServerTimeoutError(server, timeoutMs),
+          elapsedMs: performance.now() - started,
         });
-      lateAnswers.add(work);
+      }, timeoutMs);
+      const settled = task.done.then((outcome) => {
+        lateAnswers.delete(settled);
+        const elapsedMs = performance.now() - started;
+        answer(
+          outcome.ok
+            ? { server, ok: true, value: outcome.value as T, elapsedMs }
+            : { server, ok: false, error: outcome.error, elapsedMs },
+        );
+      });
+      lateAnswers.add(settled);
     });
   });
 }
@@ -196,18 +193,13 @@ function fanOut<T>(
 /**
  * {@linkcode listSessions} on many servers concurrently, each with its own timeout.
  *
- * How long it takes: every call runs on Deno's nonblocking FFI threads, and Deno runs at most
- * 32 of them at once per isolate (measured; the core count does not change it). One server's
- * listing is a chain: one enumeration, then 4 WTSQuerySessionInformationW per session (up to
- * 2 sessions' 8 queries at a time per server). With `s` servers of `k` sessions each that is
- * `s × (1 + 4k)` calls, so at least `ceil(s × (1 + 4k) / 32)` rounds of one round trip, against
- * `1 + ceil(k / 2)` rounds for one server. 32 servers of 2 sessions answering in 50 ms: 288
- * calls = 9 rounds = 450 ms, 4.5× one server's 2 rounds (100 ms), and the scheduling already
- * reaches that bound (measured 452–460 ms). Fewer rounds need fewer calls: 3 queries per
- * session (client name and address from one WTSClientInfo) would be 7 rounds (3.5×); 2× would
- * need at most 1.5 queries per session, which per-session details (times, client, protocol)
- * cannot give.
- * {@linkcode listProcessesOnServers} is one call per server, one round.
+ * How long it takes: one server's listing is a chain of round trips: the open, one
+ * enumeration, then 4 WTSQuerySessionInformationW per session, 8 at a time (3 round trips for 2
+ * sessions). `s` servers of `k` sessions need `s × (2 + 4k)` calls, and each lane (the main
+ * thread, each Worker) runs 32 at once, so the time is about
+ * `max(chain, s × (2 + 4k) / (32 × lanes))` round trips, plus a Worker's start-up (20–90 ms of
+ * CPU each, measured) when more than one lane is needed. See the README's "Many servers".
+ * {@linkcode listProcessesOnServers} is two calls per server (open, enumeration).
  *
  * @example
  * ```ts ignore
@@ -226,7 +218,7 @@ export function listSessionsOnServers(
   servers: readonly string[],
   options?: FanOutOptions,
 ): Promise<ServerResult<Session[]>[]> {
-  return fanOut(servers, options, (context) => listSessions(context));
+  return fanOut(servers.map((server) => ({ kind: "sessions", server })), options);
 }
 
 /**
@@ -251,9 +243,5 @@ export function listProcessesOnServers(
   options?: FanOutProcessOptions,
 ): Promise<ServerResult<ProcessInfo[]>[]> {
   const session = options?.session;
-  return fanOut(
-    servers,
-    options,
-    (context) => listProcesses({ ...context, session } as ListProcessesOptions),
-  );
+  return fanOut(servers.map((server) => ({ kind: "processes", server, session })), options);
 }

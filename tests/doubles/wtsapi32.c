@@ -137,6 +137,9 @@ typedef struct Server {
   char name[256];
   uint32_t delay_ms;
   DWORD_ os_major, os_minor; /* what NetServerGetInfo level 101 reports; 0 = the local default */
+  uint32_t open_delay_ms; /* dbl_server_open_delay: WTSOpenServer(Ex)W's own round trip */
+  int vanishing;          /* dbl_server_vanish_after: answers `answers_left` calls, then gone */
+  uint32_t answers_left;
   DWORD_ events; /* injected, not yet consumed by a waiter */
   Session *sessions;
   size_t count, capacity;
@@ -316,6 +319,10 @@ static Server *enter(const char *function, void *h) {
   if (!handle) return fail_unlocked(ERROR_INVALID_HANDLE_);
   Server *server = view_of(handle, server_find(handle->name));
   if (!server) return fail_unlocked(RPC_S_SERVER_UNAVAILABLE_);
+  if (server->vanishing && server->answers_left-- == 0) {
+    server->answers_left = 0; /* gone for good: powered off mid-listing */
+    return fail_unlocked(RPC_S_SERVER_UNAVAILABLE_);
+  }
   if (server->delay_ms) {
     char name[256];
     uint32_t delay = server->delay_ms;
@@ -377,9 +384,16 @@ static void *open_server(const char *function, const wchar16 *name, int ex) {
   dbl_lock();
   GROW(handles, handles_used, handles_capacity);
   handles[handles_used++] = h;
+  /* Any name opens (since Vista a failed open hands back an invalid, non-NULL handle that the
+   * next call rejects: WTSOpenServerW's documented return value). But opening a remote server
+   * is itself an RPC, RpcWinStationOpenServer (MS-TSTS 3.7.4.1.1, opnum 0), so it can take a
+   * round trip: a server given an open delay sleeps it here, without the lock. */
+  Server *server = name ? server_find(h->name) : NULL;
+  uint32_t open_delay = server ? server->open_delay_ms : 0;
   dbl_unlock();
+  if (open_delay) dbl_sleep_ms(open_delay);
   dbl_count_server(1);
-  return h; /* Windows does not contact the server here: any name opens */
+  return h;
 }
 
 DBL_EXPORT void *WINAPI_ WTSOpenServerW(const wchar16 *name) {
@@ -980,6 +994,28 @@ DBL_EXPORT int32_t dbl_server_add(const char *name, uint32_t delay_ms) {
   server->delay_ms = delay_ms;
   dbl_unlock();
   return 0;
+}
+
+/* The registered server `name` answers `calls` more WTS calls on its handles, then every call
+ * fails with RPC_S_SERVER_UNAVAILABLE, as a host that goes down mid-listing does. */
+DBL_EXPORT int32_t dbl_server_vanish_after(const char *name, uint32_t calls) {
+  dbl_lock();
+  Server *server = name && *name ? server_find(name) : NULL;
+  if (server) {
+    server->vanishing = 1;
+    server->answers_left = calls;
+  }
+  dbl_unlock();
+  return server ? 0 : -1;
+}
+
+/* WTSOpenServer(Ex)W on `name` sleeps `delay_ms` first (a registered server only). */
+DBL_EXPORT int32_t dbl_server_open_delay(const char *name, uint32_t delay_ms) {
+  dbl_lock();
+  Server *server = name && *name ? server_find(name) : NULL;
+  if (server) server->open_delay_ms = delay_ms;
+  dbl_unlock();
+  return server ? 0 : -1;
 }
 
 DBL_EXPORT int32_t dbl_domain_server_add(const char *domain, const char *name) {
