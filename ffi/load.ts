@@ -31,18 +31,24 @@
  * system DLL resolves to the system's copy even by full path (kernel32 is always loaded).
  *
  * Every permission is queried for the exact file before `Deno.dlopen` asks for it, so a missing
- * one is an error naming the flag and the file, never a prompt.
+ * one is an error naming the flag and the file, never a prompt. A narrowed `--allow-ffi=<list>`
+ * is honoured file by file, but this Deno still needs the unrestricted flag for its pointer API
+ * (see `assertPointersUsable`), which is said at load time rather than half-way through a call.
  *
  * @module
  */
 
-import { builtInMessage, WindowsError } from "./errors.ts";
 import { KERNEL32_SYMBOLS } from "./kernel32.ts";
+import {
+  DEFAULT_SYSTEM_DIRECTORY,
+  DLL_DIR_ENV,
+  libraryPath,
+  readSystemDirectory,
+} from "./library_path.ts";
 import { RSTRTMGR_SYMBOLS } from "./rstrtmgr.ts";
 import { WTSAPI32_SYMBOLS } from "./wtsapi32.ts";
 
-/** Environment variable naming a folder to load the libraries from instead of System32. */
-export const DLL_DIR_ENV = "WINSESSION_DLL_DIR";
+export { DLL_DIR_ENV };
 
 /**
  * Every library winsession binds: Windows base name -> symbol table. Adding a DLL is one line
@@ -58,9 +64,6 @@ const LIBRARIES = {
 export type LibraryName = keyof typeof LIBRARIES;
 
 type LibraryOf<N extends LibraryName> = Deno.DynamicLibrary<(typeof LIBRARIES)[N]>;
-
-/** Where Windows lives when the system directory cannot be asked yet (narrowed `--allow-ffi`). */
-export const DEFAULT_SYSTEM_DIRECTORY = "C:\\Windows\\System32";
 
 /** What the bootstrap needs from kernel32 before the system directory is known. */
 const BOOTSTRAP_SYMBOLS = {
@@ -123,127 +126,6 @@ export function closeLibraries(): void {
   systemDirectoryCache = undefined;
 }
 
-/** What {@linkcode libraryPath} builds a path from. */
-export interface LibraryLocation {
-  /** The operating system, as `Deno.build.os` names it. */
-  os: typeof Deno.build.os;
-  /** Windows' system directory (`GetSystemDirectoryW`); needed on Windows without an override. */
-  systemDirectory?: string;
-  /** The DLL-directory override in effect, if any. */
-  override?: string;
-  /** With an override on Windows: whether a file exists (for `winsession_<name>.dll`). */
-  exists?: (path: string) => boolean;
-}
-
-/** `C:\…`, `\\server\share\…` or `\\?\…`: a path Windows cannot resolve against anything else. */
-const ABSOLUTE_WINDOWS_PATH = /^(?:[A-Za-z]:[\\/]|\\\\[^\\/]+[\\/])/;
-
-/**
- * The file `Deno.dlopen` gets for library `name`: a pure function of where winsession runs.
- * On Windows without an override, `<systemDirectory>\<name>.dll`, and nothing else.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { libraryPath } from "./load.ts";
- *
- * assert.equal(
- *   libraryPath("wtsapi32", { os: "windows", systemDirectory: "C:\\WINDOWS\\system32" }),
- *   "C:\\WINDOWS\\system32\\wtsapi32.dll",
- * );
- * assert.equal(libraryPath("wtsapi32", { os: "linux", override: "/d/" }), "/d/wtsapi32.so");
- * ```
- *
- * @param name The library's Windows base name, such as `"wtsapi32"`.
- * @param location The operating system, the system directory and the override.
- * @returns The absolute path to open (the override's path as given).
- * @throws {Deno.errors.NotSupported} Not Windows and no override.
- * @throws {Deno.errors.NotFound} On Windows, no absolute system directory.
- */
-export function libraryPath(name: string, location: LibraryLocation): string {
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new TypeError(`not a library base name: "${name}"`);
-  const { os, override } = location;
-  if (override !== undefined) {
-    const directory = override.replace(/[\\/]+$/, "");
-    if (os !== "windows") return `${directory}/${name}.${os === "darwin" ? "dylib" : "so"}`;
-    const prefixed = `${directory}\\winsession_${name}.dll`;
-    return location.exists?.(prefixed) ? prefixed : `${directory}\\${name}.dll`;
-  }
-  if (os !== "windows") {
-    throw new Deno.errors.NotSupported(
-      `winsession needs Windows: ${name}.dll is a Windows system library` +
-        ` (to test elsewhere, point ${DLL_DIR_ENV} at the test doubles)`,
-    );
-  }
-  const system = location.systemDirectory;
-  if (system === undefined || !ABSOLUTE_WINDOWS_PATH.test(system)) {
-    throw new Deno.errors.NotFound(
-      `winsession could not load ${name}.dll: the system directory` +
-        ` ${system === undefined ? "is unknown" : `"${system}" is not an absolute path`}`,
-    );
-  }
-  // "C:\" keeps its backslash (GetSystemDirectoryW ends with one only for a root).
-  return `${system.replace(/[\\/]+$/, "")}\\${name}.dll`;
-}
-
-/** The kernel32 functions {@linkcode readSystemDirectory} calls (the bootstrap's symbols). */
-export interface SystemDirectorySource {
-  /** UINT GetSystemDirectoryW(LPWSTR lpBuffer, UINT uSize) */
-  GetSystemDirectoryW(buffer: Uint8Array<ArrayBuffer> | null, size: number): number;
-  /** DWORD GetLastError(void) */
-  GetLastError(): number;
-  /** void SetLastError(DWORD) */
-  SetLastError(code: number): void;
-}
-
-const MAX_PATH = 260;
-
-/**
- * Asks `GetSystemDirectoryW` for the system directory, following its buffer protocol: the length
- * without the NUL on success, the size needed INCLUDING the NUL when the buffer is too small
- * (then asks again with that size), 0 on failure with the last error
- * (https://learn.microsoft.com/en-us/windows/win32/api/sysinfoapi/nf-sysinfoapi-getsystemdirectoryw).
- *
- * @example
- * ```ts ignore
- * import { readSystemDirectory } from "./load.ts";
- * const k32 = Deno.dlopen("kernel32.dll", { GetSystemDirectoryW: ..., GetLastError: ..., SetLastError: ... });
- * console.log(readSystemDirectory(k32.symbols)); // "C:\WINDOWS\system32"
- * ```
- *
- * @param source The three kernel32 functions.
- * @returns The directory, as Windows spells it.
- * @throws {WindowsError} `GetSystemDirectoryW` failed, or kept asking for more room.
- */
-export function readSystemDirectory(source: SystemDirectorySource): string {
-  let capacity = MAX_PATH;
-  // Three rounds: the directory does not change while Windows runs, so a second "too small"
-  // answer means something is wrong, not a race to chase forever.
-  for (let round = 0; round < 3; round++) {
-    const buffer = new Uint8Array(capacity * 2);
-    source.SetLastError(0);
-    const length = source.GetSystemDirectoryW(buffer, capacity);
-    if (length === 0) {
-      const code = source.GetLastError();
-      // builtInMessage, not FormatMessageW: kernel32 is what could not be set up.
-      throw new WindowsError(
-        "GetSystemDirectoryW",
-        code,
-        code === 0 ? "the call failed without setting an error code" : builtInMessage(code),
-      );
-    }
-    if (length < capacity) {
-      return new TextDecoder("utf-16le").decode(buffer.subarray(0, length * 2));
-    }
-    capacity = Math.max(length, capacity + 1); // the size it needs, NUL included
-  }
-  throw new WindowsError(
-    "GetSystemDirectoryW",
-    122,
-    "kept answering that the buffer is too small (ERROR_INSUFFICIENT_BUFFER)",
-  );
-}
-
 /** Whether the FFI permission covers `path` (undefined: any library), asked without prompting. */
 function ffiGranted(path?: string): boolean {
   const descriptor: Deno.PermissionDescriptor = path === undefined
@@ -252,10 +134,11 @@ function ffiGranted(path?: string): boolean {
   return (Deno.permissions.querySync?.(descriptor).state ?? "granted") === "granted";
 }
 
-function missingFfi(path: string, name: string): Deno.errors.NotCapable {
+function missingFfi(paths: readonly string[], name: string): Deno.errors.NotCapable {
+  const them = paths.length === 1 ? "that file or its folder" : "those files or their folder";
   return new Deno.errors.NotCapable(
-    `winsession needs --allow-ffi for ${path} (to call ${name}.dll): add --allow-ffi, or put` +
-      ` that file or its folder in --allow-ffi=<list>`,
+    `winsession needs --allow-ffi for ${paths.join(", ")} (to call ${name}.dll): add` +
+      ` --allow-ffi, or put ${them} in --allow-ffi=<list>`,
   );
 }
 
@@ -270,7 +153,7 @@ function systemDirectory(): string {
   if (systemDirectoryCache !== undefined) return systemDirectoryCache;
   const unrestricted = ffiGranted();
   const candidate = `${DEFAULT_SYSTEM_DIRECTORY}\\kernel32.dll`;
-  if (!unrestricted && !ffiGranted(candidate)) throw missingFfi(candidate, "kernel32");
+  if (!unrestricted && !ffiGranted(candidate)) throw missingFfi([candidate], "kernel32");
   // The bare name only when Deno passes it through unchanged (unrestricted --allow-ffi).
   const bootstrap = open(unrestricted ? "kernel32.dll" : candidate, BOOTSTRAP_SYMBOLS);
   let directory: string;
@@ -303,7 +186,23 @@ function exists(path: string): boolean {
   }
 }
 
-/** The path to open for `name` here, after checking the permission for exactly that file. */
+/** The path of `name` here (the bootstrap may run to find the system directory). */
+function pathHere(name: LibraryName, override: string | undefined): string {
+  return libraryPath(name, {
+    os: Deno.build.os,
+    override,
+    exists,
+    systemDirectory: override === undefined && Deno.build.os === "windows"
+      ? systemDirectory()
+      : undefined,
+  });
+}
+
+/**
+ * The path to open for `name` here, after checking the permission for exactly that file. Under
+ * a narrowed `--allow-ffi=<list>` every library winsession may load is checked at once, so one
+ * error names every file the list lacks instead of one per run.
+ */
 function resolve(name: LibraryName): string {
   const override = dllDirectoryInEffect();
   if (override === undefined && Deno.build.os !== "windows" && !ffiGranted()) {
@@ -312,16 +211,40 @@ function resolve(name: LibraryName): string {
       `winsession needs the FFI permission to call ${name}.dll: add --allow-ffi to deno run`,
     );
   }
-  const path = libraryPath(name, {
-    os: Deno.build.os,
-    override,
-    exists,
-    systemDirectory: override === undefined && Deno.build.os === "windows"
-      ? systemDirectory()
-      : undefined,
-  });
-  if (!ffiGranted(path)) throw missingFfi(path, name);
+  const path = pathHere(name, override);
+  if (ffiGranted()) return path;
+  const names = [name, ...(Object.keys(LIBRARIES) as LibraryName[]).filter((n) => n !== name)];
+  const missing = names.map((n) => pathHere(n, override)).filter((p) => !ffiGranted(p));
+  if (missing.length > 0) throw missingFfi(missing, name);
+  assertPointersUsable(path);
   return path;
+}
+
+let pointersUsable = false;
+
+/**
+ * Under a narrowed `--allow-ffi=<list>` that covers `path`: fails now, with the reason, when Deno
+ * would refuse the pointer API later. Deno 2.9.5 lets `Deno.UnsafePointer` and
+ * `Deno.UnsafePointerView` run only under an unrestricted `--allow-ffi` (measured; open as
+ * https://github.com/denoland/deno/issues/15511), and winsession reads every answer Windows
+ * hands back through them, so the first call would otherwise die half-way with Deno's bare
+ * "Requires ffi access". A capability probe, not a version check: once Deno allows the pointer
+ * API under a list, the list just works.
+ */
+function assertPointersUsable(path: string): void {
+  if (pointersUsable) return;
+  try {
+    Deno.UnsafePointer.create(0n);
+    pointersUsable = true;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+    throw new Deno.errors.NotCapable(
+      `winsession needs --allow-ffi without a list: --allow-ffi=<list> covers ${path}, but this` +
+        ` Deno allows the pointer API winsession reads Windows' answers with only under an` +
+        ` unrestricted --allow-ffi (denoland/deno#15511)`,
+      { cause: error },
+    );
+  }
 }
 
 /** `Deno.dlopen`, with a failure worded as the one line the CLI prints (exit 3). */
