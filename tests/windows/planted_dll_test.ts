@@ -60,19 +60,36 @@ const ready = !announceSkip("tests/windows/planted_dll_test.ts", prepared());
 /** The planted copies, by the names of the system DLLs winsession loads. */
 const PLANTED_NAMES = ["wtsapi32.dll", "rstrtmgr.dll"];
 
+/** Removes `file`; a file that is not there is fine, any other failure is returned. */
+function remove(file: string): unknown {
+  try {
+    Deno.removeSync(file);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) return error;
+  }
+  return undefined;
+}
+
 /** Plants the marker, runs `fn`, and removes everything planted and logged, whatever happens. */
 async function withPlantedDlls(fn: () => Promise<void>): Promise<void> {
+  const planted = PLANTED_NAMES.map((name) => `${bin}${name}`);
   try {
-    for (const name of PLANTED_NAMES) Deno.copyFileSync(markerDll, `${bin}${name}`);
+    for (const file of planted) Deno.copyFileSync(markerDll, file);
     await fn();
   } finally {
-    for (const file of [...PLANTED_NAMES.map((name) => `${bin}${name}`), markerLog]) {
-      try {
-        Deno.removeSync(file);
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
-    }
+    // Every file is attempted; a failed removal is reported after, never hiding fn's failure.
+    const failures = [...planted, markerLog].map(remove).filter((error) => error !== undefined);
+    if (failures.length > 0) console.error("planted_dll_test: cleanup failed:", failures);
+  }
+  assert.deepEqual(PLANTED_NAMES.map((name) => exists(`${bin}${name}`)), [false, false]);
+}
+
+function exists(file: string): boolean {
+  try {
+    Deno.statSync(file);
+    return true;
+  } catch {
+    return false;
   }
 }
 
