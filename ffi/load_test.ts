@@ -60,8 +60,21 @@ async function cli(
   flags: string[],
   env: Record<string, string> = { WINSESSION_DLL_DIR: buildDir },
 ) {
+  // --allow-read of the doubles' folder: on Windows the loader looks for winsession_<name>.dll
+  // only where it may read (see libraryPath), and the doubles go by that name there.
+  const read = `--allow-read=${buildDir}`;
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-check", "--no-prompt", ...flags, mainTs, "sessions", "--json"],
+    args: [
+      "run",
+      "--quiet",
+      "--no-check",
+      "--no-prompt",
+      read,
+      ...flags,
+      mainTs,
+      "sessions",
+      "--json",
+    ],
     // On Windows the doubles import wsdouble.dll, which the PE loader finds in the current folder.
     cwd: buildDir,
     env: { NO_COLOR: "1", ...env },
