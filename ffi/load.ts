@@ -169,7 +169,9 @@ function systemDirectory(): string {
           ` ${DEFAULT_SYSTEM_DIRECTORY}, and a narrowed --allow-ffi cannot find it; grant --allow-ffi`,
       );
     }
-    // The admin's spelling: Deno compares granted paths exactly, Windows ignores the case.
+    // The folder just opened and checked (Windows' answer may differ in case only; Deno matches
+    // granted paths case-insensitively on Windows: measured under Wine, --allow-ffi=C:\windows\
+    // system32 covers C:\Windows\System32\kernel32.dll).
     directory = DEFAULT_SYSTEM_DIRECTORY;
   }
   return (systemDirectoryCache = directory);

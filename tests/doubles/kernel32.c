@@ -316,9 +316,10 @@ DBL_EXPORT BOOL_ WINAPI_ K32(QueryFullProcessImageNameW)(HANDLE_ handle, DWORD_ 
  * (https://learn.microsoft.com/en-us/windows/win32/api/sysinfoapi/nf-sysinfoapi-getsystemdirectoryw):
  * success returns the length WITHOUT the NUL; a buffer too small returns the size needed
  * INCLUDING the NUL (and leaves the buffer alone); failure returns 0 with the last error set.
- * The path has no trailing backslash unless it is a root. The default is the spelling real
- * Windows 10/11 answers ("C:\WINDOWS\system32"); Wine answers "C:\windows\system32". Neither
- * this double nor ffi/load.ts relies on the case: the loader compares paths case-insensitively. */
+ * The path has no trailing backslash unless it is a root. The default's mixed case
+ * ("C:\WINDOWS\system32") is the spelling commonly seen from Windows 10/11 (no primary source
+ * found for the exact case); Wine 10 answers "C:\windows\system32" (tests/windows/). Neither
+ * this double nor ffi/load.ts relies on the case: the loader compares folders case-insensitively. */
 #define SYSTEM_DIRECTORY_DEFAULT "C:\\WINDOWS\\system32"
 static wchar16 system_directory[1024];
 

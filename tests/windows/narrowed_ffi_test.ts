@@ -11,7 +11,9 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { announceSkip, windowsSkipReason } from "./wine.ts";
+import { kernel32 } from "../../ffi/load.ts";
+import { libraryPath, readSystemDirectory } from "../../ffi/library_path.ts";
+import { announceSkip, windowsSkipReason, wineVersion } from "./wine.ts";
 
 const ready = !announceSkip("tests/windows/narrowed_ffi_test.ts", windowsSkipReason());
 const main = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
@@ -47,5 +49,20 @@ Deno.test({
   async fn() {
     const line = await sessionsWith("C:\\nowhere");
     assert.ok(line.includes("--allow-ffi for C:\\Windows\\System32\\kernel32.dll"), line);
+  },
+});
+
+Deno.test({
+  name:
+    "GetSystemDirectoryW through the loader: an absolute System32 (Wine: C:\\windows\\system32)",
+  ignore: !ready,
+  fn() {
+    const directory = readSystemDirectory(kernel32());
+    assert.match(directory, /^[A-Za-z]:\\windows\\system32$/i);
+    if (wineVersion() !== undefined) assert.equal(directory, "C:\\windows\\system32");
+    assert.equal(
+      libraryPath("wtsapi32", { os: "windows", systemDirectory: directory }),
+      `${directory}\\wtsapi32.dll`,
+    );
   },
 });
