@@ -8,7 +8,8 @@
  * function and the error (`ERROR_ACCESS_DENIED (5): Access is denied.`); every buffer and
  * handle Windows hands back is released.
  *
- * Needs `--allow-ffi` and Windows (or the test doubles, via `WINSESSION_DLL_DIR`).
+ * Needs `--allow-ffi` and Windows (or the test doubles, via `setDllDirectory` or
+ * `WINSESSION_DLL_DIR`). The system DLLs are loaded by full path from the system directory only.
  *
  * @example Log off every session disconnected for more than a day
  * ```ts ignore
@@ -27,6 +28,7 @@
  */
 
 export * from "./ffi/errors.ts";
+export { closeLibraries, setDllDirectory } from "./ffi/load.ts";
 export * from "./wts/sessions.ts";
 export * from "./wts/messages.ts";
 export * from "./wts/processes.ts";

@@ -288,3 +288,21 @@ Deno.test("assertNoLeaks names an unclosed process handle", () => {
   assert.equal(k.CloseHandle(handle), 1);
   assertNoLeaks();
 });
+
+Deno.test("GetSystemDirectoryW: length without NUL when it fits, size with NUL when not, 0 fails", () => {
+  useDoubles();
+  const k = kernel32();
+  const path = "C:\\WINDOWS\\system32"; // the double's default, as Windows 10/11 spell it
+  const fits = new Uint8Array((path.length + 1) * 2);
+  assert.equal(k.GetSystemDirectoryW(fits, path.length + 1), path.length);
+  assert.equal(readWideBuffer(fits, path.length), path);
+  assert.equal(new DataView(fits.buffer).getUint16(path.length * 2, true), 0); // NUL written
+  const short = new Uint8Array(path.length * 2).fill(0xaa);
+  assert.equal(k.GetSystemDirectoryW(short, path.length), path.length + 1); // needs the NUL too
+  assert.ok(short.every((byte) => byte === 0xaa), "a too-small buffer is left alone");
+  assert.equal(k.GetSystemDirectoryW(null, 0), path.length + 1);
+  doubles.failNext("GetSystemDirectoryW", 5);
+  assert.equal(k.GetSystemDirectoryW(fits, path.length + 1), 0);
+  assert.equal(k.GetLastError(), 5);
+  assertNoLeaks();
+});

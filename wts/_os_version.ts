@@ -19,33 +19,11 @@
 
 import { errorName } from "../ffi/errors.ts";
 import { SERVER_INFO_101 } from "../ffi/layouts.ts";
-import { dllDirectoryInEffect, libraryPath } from "../ffi/load.ts";
-import { MAJOR_VERSION_MASK, NETAPI32_SYMBOLS, type Netapi32Symbols } from "../ffi/netapi32.ts";
-import { NTDLL_SYMBOLS, type NtdllSymbols, RTL_OSVERSIONINFOW_SIZE } from "../ffi/ntdll.ts";
+import { netapi32, ntdll } from "../ffi/load.ts";
+import { MAJOR_VERSION_MASK } from "../ffi/netapi32.ts";
+import { RTL_OSVERSIONINFOW_SIZE } from "../ffi/ntdll.ts";
 import { encodeWide } from "../ffi/utf16.ts";
 import type { OsVersion } from "../ffi/wts_lock.ts";
-
-/**
- * Opens ntdll for RtlGetVersion. ntdll.dll is loaded into every Windows process and is a
- * KnownDLL, so the bare name cannot pick up a planted copy. With the test-double directory in
- * effect, the wtsapi32 double exports RtlGetVersion instead. The loader owns library paths:
- * this is the one place to re-point when it learns to open ntdll itself.
- */
-export function openNtdll(): Deno.DynamicLibrary<NtdllSymbols> {
-  const path = dllDirectoryInEffect() === undefined ? "ntdll.dll" : libraryPath("wtsapi32");
-  return Deno.dlopen(path, NTDLL_SYMBOLS);
-}
-
-/**
- * Opens netapi32 for NetServerGetInfo. netapi32.dll is NOT a KnownDLL: like wtsapi32 today it
- * is opened by name, and must move to the loader's system-directory path with the others (the
- * lead re-points this function). With the test-double directory in effect, the wtsapi32 double
- * exports NetServerGetInfo and NetApiBufferFree instead.
- */
-export function openNetapi32(): Deno.DynamicLibrary<Netapi32Symbols> {
-  const path = dllDirectoryInEffect() === undefined ? "netapi32.dll" : libraryPath("wtsapi32");
-  return Deno.dlopen(path, NETAPI32_SYMBOLS);
-}
 
 /** A server's version, or why it is unknown. */
 export type VersionAnswer = { version: OsVersion; reason: null } | {
@@ -67,42 +45,39 @@ export async function remoteOsVersion(server: string): Promise<VersionAnswer> {
   const key = server.toLowerCase();
   const known = remote.get(key);
   if (known !== undefined) return { version: known, reason: null };
-  let netapi: Deno.DynamicLibrary<Netapi32Symbols>;
+  let netapi: ReturnType<typeof netapi32>;
   try {
-    netapi = openNetapi32();
+    // Loaded like every library: by full path from the system directory (not a KnownDLL).
+    netapi = netapi32();
   } catch (error) {
     return { version: null, reason: `netapi32 could not be opened (${(error as Error).message})` };
   }
+  const cell = new BigUint64Array(1);
+  const status = await netapi.NetServerGetInfoAsync(
+    encodeWide(server, "server name"),
+    101,
+    new Uint8Array(cell.buffer),
+  );
+  const block = Deno.UnsafePointer.create(cell[0]!);
+  if (status !== 0) {
+    if (block !== null) netapi.NetApiBufferFree(block);
+    return {
+      version: null,
+      reason: `NetServerGetInfo failed: ${errorName(status)} (${status})`,
+    };
+  }
+  if (block === null) return { version: null, reason: "NetServerGetInfo returned no buffer" };
   try {
-    const cell = new BigUint64Array(1);
-    const status = await netapi.symbols.NetServerGetInfoAsync(
-      encodeWide(server, "server name"),
-      101,
-      new Uint8Array(cell.buffer),
-    );
-    const block = Deno.UnsafePointer.create(cell[0]!);
-    if (status !== 0) {
-      if (block !== null) netapi.symbols.NetApiBufferFree(block);
-      return {
-        version: null,
-        reason: `NetServerGetInfo failed: ${errorName(status)} (${status})`,
-      };
-    }
-    if (block === null) return { version: null, reason: "NetServerGetInfo returned no buffer" };
-    try {
-      const { size, offsets } = SERVER_INFO_101;
-      const view = new DataView(Deno.UnsafePointerView.getArrayBuffer(block, size));
-      const version = {
-        major: view.getUint32(offsets.sv101_version_major, true) & MAJOR_VERSION_MASK,
-        minor: view.getUint32(offsets.sv101_version_minor, true),
-      };
-      remote.set(key, version);
-      return { version, reason: null };
-    } finally {
-      netapi.symbols.NetApiBufferFree(block);
-    }
+    const { size, offsets } = SERVER_INFO_101;
+    const view = new DataView(Deno.UnsafePointerView.getArrayBuffer(block, size));
+    const version = {
+      major: view.getUint32(offsets.sv101_version_major, true) & MAJOR_VERSION_MASK,
+      minor: view.getUint32(offsets.sv101_version_minor, true),
+    };
+    remote.set(key, version);
+    return { version, reason: null };
   } finally {
-    netapi.close();
+    netapi.NetApiBufferFree(block);
   }
 }
 
@@ -118,15 +93,10 @@ export function localOsVersion(): OsVersion | null {
   if (local !== undefined) return local.version;
   let version: OsVersion | null = null;
   try {
-    const ntdll = openNtdll();
-    try {
-      const info = new Uint32Array(RTL_OSVERSIONINFOW_SIZE / 4);
-      info[0] = RTL_OSVERSIONINFOW_SIZE;
-      if (ntdll.symbols.RtlGetVersion(new Uint8Array(info.buffer)) === 0) {
-        version = { major: info[1]!, minor: info[2]! };
-      }
-    } finally {
-      ntdll.close();
+    const info = new Uint32Array(RTL_OSVERSIONINFOW_SIZE / 4);
+    info[0] = RTL_OSVERSIONINFOW_SIZE;
+    if (ntdll().RtlGetVersion(new Uint8Array(info.buffer)) === 0) {
+      version = { major: info[1]!, minor: info[2]! };
     }
   } catch {
     version = null; // no ntdll to open (not Windows, no doubles): the lock state stays unknown

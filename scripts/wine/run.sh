@@ -46,7 +46,8 @@ environment=(
   WINEPREFIX="$prefix_in_chroot"
   WINEDEBUG=-all
   # No Mono or Gecko installer dialogs when the prefix is created: nothing here needs them.
-  WINEDLLOVERRIDES="mscoree,mshtml="
+  # WINE_DLL_OVERRIDES adds more (test.sh's integration part: native-first wtsapi32/rstrtmgr).
+  WINEDLLOVERRIDES="mscoree,mshtml=${WINE_DLL_OVERRIDES:+;$WINE_DLL_OVERRIDES}"
   XDG_RUNTIME_DIR=/tmp/xdg-runtime-0
   DENO_DIR="$WINE_REPO_WINDOWS\\.cache\\wine\\deno_dir"
   DENO_NO_UPDATE_CHECK=1

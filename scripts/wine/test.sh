@@ -40,10 +40,21 @@ for part in "${parts[@]}"; do
         --allow-net=127.0.0.1 2>&1 | tee "$log"
       ;;
     integration)
+      # The planted-DLL test needs its marker DLL and a private deno.exe to plant it beside
+      # (tests/windows/planted/build.sh); --allow-run/--allow-write are for that test alone.
+      bash tests/windows/planted/build.sh "$WINE_ROOTFS$WINE_DENO_EXE_IN_CHROOT" || exit 1
       # tests/windows/ is excluded from the default test set (deno.json), so run it without the
       # config; no WINSESSION_DLL_DIR: these load Wine's own DLLs.
-      env -u WINSESSION_DLL_DIR bash "$here/run.sh" test --no-config --allow-ffi --allow-env \
-        --allow-read tests/windows/ 2>&1 | tee "$log"
+      # Native-first wtsapi32/rstrtmgr, as on Windows (neither is a KnownDLL there): Wine reads
+      # WINEDLLOVERRIDES from the environment the first Wine process starts with, and its child
+      # processes inherit that (an override put into a child's environment block is ignored), so
+      # it is set for the whole run. Wine's System32 copies are builtin stubs, so only a native
+      # file elsewhere (the planted one) changes what loads.
+      env -u WINSESSION_DLL_DIR WINE_DLL_OVERRIDES="wtsapi32,rstrtmgr=n,b" \
+        bash "$here/run.sh" test --no-config --allow-ffi --allow-env \
+        --allow-read --allow-run --allow-write tests/windows/ 2>&1 | tee "$log"
+      # The test removes what it plants in a finally; this covers a deno.exe that crashed.
+      rm -f .cache/wine/planted/bin/wtsapi32.dll .cache/wine/planted/bin/rstrtmgr.dll
       ;;
   esac
   result=${PIPESTATUS[0]}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 typedef void *HANDLE_;
+typedef uint32_t UINT_;
 
 /* On Windows the import library of the real kernel32 (which the CRT links) defines the same
  * names, so the functions are compiled as dbl_k32_<name> and exported as <name> through the
@@ -312,6 +313,53 @@ DBL_EXPORT BOOL_ WINAPI_ K32(QueryFullProcessImageNameW)(HANDLE_ handle, DWORD_ 
   memcpy(name, path, (length + 1) * sizeof(wchar16));
   *size = (DWORD_)length;
   return 1;
+}
+
+/* ---- system directory ---------------------------------------------------------------------- */
+/* GetSystemDirectoryW's buffer-size protocol, as Microsoft documents it
+ * (https://learn.microsoft.com/en-us/windows/win32/api/sysinfoapi/nf-sysinfoapi-getsystemdirectoryw):
+ * success returns the length WITHOUT the NUL; a buffer too small returns the size needed
+ * INCLUDING the NUL (and leaves the buffer alone); failure returns 0 with the last error set.
+ * The path has no trailing backslash unless it is a root. The default's mixed case
+ * ("C:\WINDOWS\system32") is the spelling commonly seen from Windows 10/11 (no primary source
+ * found for the exact case); Wine 10 answers "C:\windows\system32" (tests/windows/). Neither
+ * this double nor ffi/load.ts relies on the case: the loader compares folders case-insensitively. */
+#define SYSTEM_DIRECTORY_DEFAULT "C:\\WINDOWS\\system32"
+static wchar16 system_directory[1024];
+
+static void reset_system_directory(void) {
+  dbl_lock();
+  dbl_utf8_to_utf16(SYSTEM_DIRECTORY_DEFAULT, system_directory,
+                    sizeof system_directory / sizeof system_directory[0] - 1);
+  dbl_unlock();
+}
+
+__attribute__((constructor)) static void register_reset(void) {
+  reset_system_directory();
+  dbl_on_reset(reset_system_directory);
+}
+
+/* Control: what GetSystemDirectoryW answers until the next dbl_reset (UTF-8, up to 1023 units),
+ * so tests can exercise the too-small-buffer path with a directory longer than MAX_PATH. */
+DBL_EXPORT int dbl_set_system_directory(const char *utf8) {
+  if (!utf8) return -1;
+  dbl_lock();
+  dbl_utf8_to_utf16(utf8, system_directory, sizeof system_directory / sizeof system_directory[0] - 1);
+  dbl_unlock();
+  return 0;
+}
+
+DBL_EXPORT UINT_ WINAPI_ K32(GetSystemDirectoryW)(wchar16 *buffer, UINT_ size) {
+  if (should_fail("GetSystemDirectoryW")) return 0;
+  dbl_lock();
+  size_t length = dbl_wcslen(system_directory);
+  if (!buffer || size < length + 1) {
+    dbl_unlock();
+    return (UINT_)(length + 1);
+  }
+  memcpy(buffer, system_directory, (length + 1) * sizeof(wchar16));
+  dbl_unlock();
+  return (UINT_)length;
 }
 
 DBL_EXPORT int WINAPI_ K32(lstrlenW)(const wchar16 *s) { return s ? (int)dbl_wcslen(s) : 0; }
