@@ -51,7 +51,7 @@ const separator = Deno.build.os === "windows" ? "\\" : "/";
 const extension = Deno.build.os === "windows" ? "dll" : "so";
 
 /** The file the loader opens for `name` from the doubles (winsession_<name>.dll on Windows). */
-function doubleFile(name: "wtsapi32" | "kernel32" | "rstrtmgr"): string {
+function doubleFile(name: "wtsapi32" | "kernel32" | "rstrtmgr" | "advapi32"): string {
   return win32DoublePath(name);
 }
 

@@ -101,7 +101,7 @@ export function coreSymbols(): Deno.DynamicLibrary<typeof CORE_CONTROL_SYMBOLS>[
  * `winsession_<name>.dll` (a system-named DLL would resolve to the system's), and the control
  * binding must open that same module, or it would drive a second copy of the tables.
  */
-export function win32DoublePath(name: "wtsapi32" | "kernel32" | "rstrtmgr"): string {
+export function win32DoublePath(name: "wtsapi32" | "kernel32" | "rstrtmgr" | "advapi32"): string {
   if (Deno.build.os === "windows") {
     const prefixed = doublePath(`winsession_${name}`);
     try {
