@@ -34,5 +34,6 @@ export * from "./wts/accounts.ts";
 export * from "./wts/server.ts";
 export * from "./wts/fanout.ts";
 export * from "./wts/events.ts";
+export * from "./wts/targets.ts";
 export * from "./rm/session.ts";
 export * from "./rm/locks.ts";
