@@ -48,7 +48,14 @@ export interface ProcessJson {
   pid: number;
   name: string;
   sessionId: number;
+  /** `DOMAIN\\name`, or `""` when the SID maps to no account (then read `userSid`). */
+  user: string;
   userSid: string | null;
+  /**
+   * Whether winsession ran elevated when it listed (the same on every row; null = unknown):
+   * when false, other users' processes may be missing or lack details.
+   */
+  elevated: boolean | null;
   threads: number | null;
   handles: number | null;
   pagefileBytes: number | null;
@@ -78,6 +85,8 @@ export interface ServerSessionsJson extends ServerAnswerJson {
 
 /** One server's processes (`processes --json` with several `--server`); empty when it failed. */
 export interface ServerProcessesJson extends ServerAnswerJson {
+  /** As on each process: whether winsession ran elevated (null = unknown). */
+  elevated: boolean | null;
   processes: ProcessJson[];
 }
 
@@ -103,14 +112,16 @@ export function toSessionJson(session: Session): SessionJson {
   };
 }
 
-/** The `--json` form of a process. */
-export function toProcessJson(process: ProcessInfo): ProcessJson {
+/** The `--json` form of a process listed with elevation `elevated` (null = unknown). */
+export function toProcessJson(process: ProcessInfo, elevated: boolean | null): ProcessJson {
   return {
     server: process.server,
     pid: process.pid,
     name: process.name,
     sessionId: process.sessionId,
+    user: process.user,
     userSid: process.userSid,
+    elevated,
     threads: process.threads,
     handles: process.handles,
     pagefileBytes: process.pagefileBytes,
@@ -168,8 +179,11 @@ export const PROCESS_COLUMNS: readonly Column<ProcessInfo>[] = [
         : humanDuration(p.userTimeMs + p.kernelTimeMs),
     right: true,
   },
-  { header: "USER SID", cell: (p) => p.userSid ?? "" },
+  { header: "USER", cell: (p) => p.user || (p.userSid ?? "") },
 ];
+
+/** The column `processes --sid` adds: the user's SID. */
+export const SID_COLUMN: Column<ProcessInfo> = { header: "USER SID", cell: (p) => p.userSid ?? "" };
 
 /** `columns` with a SERVER column first (multi-server tables). */
 export function withServerColumn<T extends { server: string }>(

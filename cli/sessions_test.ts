@@ -241,5 +241,5 @@ Deno.test("--help on every session command shows examples and exits 0", async ()
 Deno.test("a missing argument is a usage error", async () => {
   const { code, io } = await run(["disconnect"]);
   assert.equal(code, ExitCode.Usage);
-  assert.match(io.stderr, /missing required argument 'id'/);
+  assert.match(io.stderr, /missing required argument 'target'/);
 });
