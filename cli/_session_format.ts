@@ -40,6 +40,8 @@ export interface SessionJson {
   lastInputTime: string | null;
   logonTime: string | null;
   idleMs: number | null;
+  /** The session winsession runs in (local server only; always false for a named server). */
+  current: boolean;
 }
 
 /** A process as `--json` prints it. */
@@ -92,8 +94,11 @@ export interface ServerProcessesJson extends ServerAnswerJson {
 
 const iso = (date: Date | null): string | null => date ? date.toISOString() : null;
 
-/** The `--json` form of a session. */
-export function toSessionJson(session: Session): SessionJson {
+/**
+ * The `--json` form of a session; `currentId` is the caller's own session id on the local
+ * server (`currentSessionId()`), or null when unknown or the listing is of a named server.
+ */
+export function toSessionJson(session: Session, currentId: number | null = null): SessionJson {
   return {
     server: session.server,
     id: session.id,
@@ -109,8 +114,13 @@ export function toSessionJson(session: Session): SessionJson {
     lastInputTime: iso(session.lastInputTime),
     logonTime: iso(session.logonTime),
     idleMs: session.idleMs,
+    current: isCurrent(session, currentId),
   };
 }
+
+/** Whether `session` is the caller's own: on the local server, with the id `currentId`. */
+export const isCurrent = (session: Session, currentId: number | null): boolean =>
+  session.server === "" && currentId !== null && session.id === currentId;
 
 /** The `--json` form of a process listed with elevation `elevated` (null = unknown). */
 export function toProcessJson(process: ProcessInfo, elevated: boolean | null): ProcessJson {
@@ -149,6 +159,20 @@ export function table<T>(io: CliIO, rows: readonly T[], columns: readonly Column
   if (!io.color) return text;
   const end = text.indexOf("\n");
   return `\x1b[1m${text.slice(0, end)}\x1b[22m${text.slice(end)}`;
+}
+
+/**
+ * The session table's columns for a local listing: as quser does, the USER column starts with
+ * `>` on the caller's own session and a space on the others (so names still line up).
+ */
+export function localSessionColumns(currentId: number | null): Column<Session>[] {
+  return [
+    {
+      header: " USER",
+      cell: (s) => (isCurrent(s, currentId) ? ">" : " ") + s.user,
+    },
+    ...SESSION_COLUMNS.slice(1),
+  ];
 }
 
 /** The columns of the session table (quser-like). */

@@ -187,6 +187,41 @@ export function parseSecondsOption(
   return value;
 }
 
+const DURATION_UNITS: Readonly<Record<string, number>> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/**
+ * Parses a duration option (`--idle 30m`) into milliseconds: one or more whole numbers each with
+ * a unit, `s`, `m`, `h` or `d` (`90s`, `2h`, `1d`, `1h30m`; case-insensitive). A bare number is
+ * refused rather than guessed (seconds? minutes?), and so are negatives, fractions and values
+ * past 100 years; the message names the option as typed.
+ *
+ * @example
+ * ```ts ignore
+ * parseDurationOption("1h30m", "--idle"); // 5_400_000
+ * parseDurationOption("30", "--idle"); // throws CliError (exit 2): needs a unit
+ * ```
+ */
+export function parseDurationOption(text: string, option: string): number {
+  const trimmed = text.trim().toLowerCase();
+  const fail = () =>
+    new CliError(
+      `${option} must be a duration such as 90s, 30m, 2h, 1d or 1h30m (whole numbers, each ` +
+        `with a unit), got "${text}"`,
+    );
+  if (!/^(\d+[smhd])+$/.test(trimmed)) throw fail();
+  let ms = 0;
+  for (const [, count, unit] of trimmed.matchAll(/(\d+)([smhd])/g)) {
+    ms += Number(count) * DURATION_UNITS[unit!]!;
+  }
+  if (!Number.isSafeInteger(ms) || ms > 100 * 365 * DURATION_UNITS.d!) throw fail();
+  return ms;
+}
+
 /** Collects a repeatable option (`--server a --server b`). */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
