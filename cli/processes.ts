@@ -9,10 +9,12 @@
 import type { Command } from "./commander.ts";
 import {
   type CliContext,
+  CliError,
   type CliIO,
   collect,
   confirm,
   describeFailure,
+  ExitCode,
   parseDword,
   printJson,
 } from "./common.ts";
@@ -186,7 +188,8 @@ matches notepad.exe, as tskill's names do; no paths, no wildcards): every proces
 name, in every session unless --session is given. The processes are looked up first and
 listed in the question (several: one line each with server, pid, name, session and user); an
 unknown pid or a name that matches nothing fails (exit 1) before anything is asked. Without a
-terminal, --yes is required (exit code 5 otherwise). Not elevated, a warning on stderr says
+terminal, --yes is required (exit code 5 otherwise). winsession's own process is never
+ended: by pid it is refused (exit 2), by name skipped with a note. Not elevated, a warning on stderr says
 the matches may be partial. Just before terminating, each process is read again: if its name
 or session changed, or on this computer its start time (the pid now belongs to a new
 process), nothing is done to it (exit 7). --dry-run does the same lookup, prints what would
@@ -232,7 +235,28 @@ Examples:
           servers,
         );
       }
-      const targets = found.targets;
+      // winsession's own process: ending it mid-list would leave the rest undone and nothing
+      // reported. A pid names it on purpose only by mistake (refused); a name skips it.
+      const own = (p: ProcessInfo) => p.server === "" && p.pid === Deno.pid;
+      const ownMatch = found.targets.find(own);
+      if (ownMatch && target.kind === "pid") {
+        throw new CliError(
+          `refusing to terminate process ${ownMatch.pid} (${ownMatch.name}): it is winsession itself`,
+          ExitCode.Usage,
+        );
+      }
+      const targets = found.targets.filter((p) => !own(p));
+      if (ownMatch) {
+        io.err(
+          `winsession: skipping process ${ownMatch.pid} (${ownMatch.name}): winsession itself\n`,
+        );
+      }
+      if (targets.length === 0) {
+        throw new CliError(
+          `nothing to terminate but winsession itself: nothing was done`,
+          ExitCode.WindowsError,
+        );
+      }
       // Read at lookup, before the question: a pid reused while the prompt is open then has
       // another start time than the one confirmed.
       const expected = new Map(targets.map((p) => [p, expectation(p)]));

@@ -352,3 +352,19 @@ test("kill on several --server: matches of every server in one question; a dead 
   assert.equal(doubles.processAlive(900, "RDS01"), false);
   assert.equal(doubles.processAlive(901, "RDS02"), false);
 });
+
+test("kill never ends winsession itself: by pid refused (exit 2), by name skipped with a note", async () => {
+  doubles.addProcess({ pid: Deno.pid, sessionId: 1, name: "deno.exe", sid: "S-1-5-21-1-2-3-1001" });
+  doubles.addProcess({ pid: 6060, sessionId: 2, name: "deno.exe", sid: "S-1-5-21-1-2-3-1001" });
+  let { code, io } = await run(["kill", String(Deno.pid), "--yes"]);
+  assert.equal(code, ExitCode.Usage);
+  assert.match(io.stderr, /it is winsession itself/);
+  ({ code, io } = await run(["kill", "deno", "--yes"]));
+  assert.equal(code, ExitCode.Ok);
+  assert.match(
+    io.stderr,
+    new RegExp(`skipping process ${Deno.pid} \\(deno\\.exe\\): winsession itself`),
+  );
+  assert.equal(io.stdout, "Terminated process 6060 (deno.exe).\n");
+  assert.equal(doubles.processAlive(Deno.pid), true);
+});
