@@ -180,43 +180,69 @@ export interface Outcome<T> {
   errorCode?: number;
 }
 
+/** The reason of the targets a Ctrl+C left untouched. */
+export const INTERRUPTED = "interrupted (Ctrl+C) before it was reached: nothing was done to it";
+
 /**
  * Runs `act` on each target in turn (each re-checks its own target just before acting, so a
  * long list never acts on a target that changed while earlier ones ran) and records what
- * happened; a changed target or a failure does not stop the others.
+ * happened; a changed target or a failure does not stop the others. Ctrl+C (or the context's
+ * signal) stops before the next target: the call in flight cannot be cancelled, so it finishes
+ * and is reported, and the targets not reached are reported as skipped.
  */
 export async function actOnEach<T>(
+  context: CliContext,
   targets: readonly T[],
   act: (target: T) => Promise<void>,
 ): Promise<Outcome<T>[]> {
+  const stop = new AbortController();
+  const onInterrupt = () => stop.abort();
+  let listening = false;
+  try {
+    Deno.addSignalListener("SIGINT", onInterrupt);
+    listening = true;
+  } catch {
+    // No signal support here (permissions or platform): the context signal still stops it.
+  }
+  const stopped = () => stop.signal.aborted || (context.signal?.aborted ?? false);
   const outcomes: Outcome<T>[] = [];
-  for (const target of targets) {
-    try {
-      await act(target);
-      outcomes.push({ target, result: "done" });
-    } catch (error) {
-      const { message } = describeFailure(error);
-      const code = (error as { code?: unknown }).code;
-      outcomes.push({
-        target,
-        result: error instanceof TargetChangedError ? "changed" : "failed",
-        reason: message,
-        ...(typeof code === "number" ? { errorCode: code } : {}),
-      });
+  try {
+    for (const target of targets) {
+      if (stopped()) {
+        outcomes.push({ target, result: "skipped", reason: INTERRUPTED });
+        continue;
+      }
+      try {
+        await act(target);
+        outcomes.push({ target, result: "done" });
+      } catch (error) {
+        const { message } = describeFailure(error);
+        const code = (error as { code?: unknown }).code;
+        outcomes.push({
+          target,
+          result: error instanceof TargetChangedError ? "changed" : "failed",
+          reason: message,
+          ...(typeof code === "number" ? { errorCode: code } : {}),
+        });
+      }
     }
+  } finally {
+    if (listening) Deno.removeSignalListener("SIGINT", onInterrupt);
   }
   return outcomes;
 }
 
 /**
- * The exit code of a run over several targets and servers: 0 when every target was done (or
- * skipped with a note); 6 when some were done and some failed or a server failed; 1 when
- * nothing was done because everything failed; 7 when nothing failed but a target changed.
+ * The exit code of a run over several targets and servers: 130 when Ctrl+C left targets
+ * untouched; else 0 when every target was done (or skipped with a note); 6 when some were done
+ * and some failed or a server failed; 1 when nothing was done because everything failed; 7
+ * when nothing failed but a target changed.
  */
 export function outcomeExitCode(
   outcomes: readonly Outcome<unknown>[],
   failedServers: number,
 ): number {
+  if (outcomes.some((o) => o.reason === INTERRUPTED)) return ExitCode.Interrupted;
   const done = outcomes.filter((o) => o.result === "done").length;
   const failed = outcomes.filter((o) => o.result === "failed").length + failedServers;
   const changed = outcomes.filter((o) => o.result === "changed").length;

@@ -198,7 +198,8 @@ be done, and exits 0.
 With several targets or servers, the result is a table (--json: one object per process:
 { server, pid, name, sessionId, user, userSid, result, reason?, errorCode? }, result being
 done, changed or failed). Exit code: 0 all done; 7 some changed, none failed; 6 some done and
-some failed (or a server did not answer: one line on stderr); 1 nothing done.
+some failed (or a server did not answer: one line on stderr); 1 nothing done;
+130 Ctrl+C stopped before the rest (reported as skipped).
 
 Examples:
   winsession kill 4242
@@ -292,7 +293,7 @@ Examples:
         io.err(`Terminate ${count} on ${where}:\n${table(io, targets, PROCESS_TARGET_COLUMNS)}`);
       }
       await confirm(io, `Terminate these ${count}?`, options.yes);
-      const outcomes = await actOnEach(targets, (p) =>
+      const outcomes = await actOnEach(context, targets, (p) =>
         terminateProcess(p.pid, {
           server: p.server === "" ? undefined : p.server,
           exitCode,

@@ -151,7 +151,8 @@ left open while the user logged off and the id was reused), nothing is done to i
 With several targets or servers, the result is a table (--json: one object per session:
 { server, id, user, domain, stationName, state, result, reason?, errorCode? }, result being
 done, changed, failed or skipped). Exit code: 0 all done; 7 some changed, none failed; 6 some
-done and some failed (or a server did not answer: one line on stderr); 1 nothing done.
+done and some failed (or a server did not answer: one line on stderr); 1 nothing done;
+130 Ctrl+C stopped before the rest (reported as skipped).
 
 Examples:
   winsession ${name} 3
@@ -218,7 +219,7 @@ Examples:
         }
         await confirm(io, `${spec.verb} these ${count}?`, options.yes);
       }
-      const outcomes = await actOnEach(targets, (s) =>
+      const outcomes = await actOnEach(context, targets, (s) =>
         spec.run(s.id, {
           server: s.server === "" ? undefined : s.server,
           wait: options.wait ?? false,

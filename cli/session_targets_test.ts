@@ -235,3 +235,17 @@ test("several --server and nothing matches: the dead server reported, exit 1", a
   assert.match(io.stderr, /^winsession: NOPE: /m);
   assert.match(io.stderr, /no session of "carol" on the servers that answered \(1 of 2\)/);
 });
+
+test("interrupted before the targets are reached: none acted on, each reported, exit 130", async () => {
+  aliceAlsoOnRdp();
+  const stop = new AbortController();
+  stop.abort();
+  const { code, io } = await run(["disconnect", "alice", "--yes", "--json"], {
+    signal: stop.signal,
+  });
+  assert.equal(code, ExitCode.Interrupted);
+  const results = JSON.parse(io.stdout);
+  assert.deepEqual(results.map((r: { result: string }) => r.result), ["skipped", "skipped"]);
+  assert.match(results[0].reason, /interrupted \(Ctrl\+C\) before it was reached/);
+  assert.equal(doubles.calls("WTSDisconnectSession"), 0);
+});
