@@ -1,3 +1,6 @@
+/**
+ * The table formatter: full values without a width, fitted with … on a terminal (unit), and the session commands' tables on a narrow terminal against the doubles.
+ */
 import assert from "node:assert/strict";
 import { ELLIPSIS, fitWidths, formatTable, setTableWidth, shorten } from "./_table.ts";
 import { ConnectState, doubles } from "../tests/doubles.ts";

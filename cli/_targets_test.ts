@@ -1,3 +1,6 @@
+/**
+ * The exit code that sums up a run over several targets and servers.
+ */
 import assert from "node:assert/strict";
 import { ExitCode } from "./common.ts";
 import { INTERRUPTED, type Outcome, outcomeExitCode } from "./_targets.ts";

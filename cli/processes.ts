@@ -15,6 +15,7 @@ import {
   confirm,
   describeFailure,
   ExitCode,
+  formatTable,
   parseDword,
   printJson,
 } from "./common.ts";
@@ -290,7 +291,7 @@ Examples:
         return;
       }
       if (!options.yes) {
-        io.err(`Terminate ${count} on ${where}:\n${table(io, targets, PROCESS_TARGET_COLUMNS)}`);
+        io.err(`Terminate ${count} on ${where}:\n${formatTable(targets, PROCESS_TARGET_COLUMNS)}`);
       }
       await confirm(io, `Terminate these ${count}?`, options.yes);
       const outcomes = await actOnEach(context, targets, (p) =>

@@ -10,7 +10,15 @@
  */
 
 import type { Command } from "./commander.ts";
-import { type CliContext, CliError, collect, confirm, ExitCode, printJson } from "./common.ts";
+import {
+  type CliContext,
+  CliError,
+  collect,
+  confirm,
+  ExitCode,
+  formatTable,
+  printJson,
+} from "./common.ts";
 import {
   currentSessionId,
   disconnectSession,
@@ -214,7 +222,7 @@ Examples:
       if (targets.length > 0) {
         if (!options.yes) {
           io.err(
-            `${spec.verb} ${count} on ${where}:\n${table(io, targets, SESSION_TARGET_COLUMNS)}`,
+            `${spec.verb} ${count} on ${where}:\n${formatTable(targets, SESSION_TARGET_COLUMNS)}`,
           );
         }
         await confirm(io, `${spec.verb} these ${count}?`, options.yes);

@@ -1,3 +1,6 @@
+/**
+ * Session and process targets and session filters: parsing, matching and filtering (pure), and over the doubles' real listings.
+ */
 import assert from "node:assert/strict";
 import {
   filterSessions,
