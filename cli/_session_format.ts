@@ -163,7 +163,10 @@ export function table<T>(io: CliIO, rows: readonly T[], columns: readonly Column
 
 /**
  * The session table's columns for a local listing: as quser does, the USER column starts with
- * `>` on the caller's own session and a space on the others (so names still line up).
+ * `>` on the caller's own session and a space on the others (so names still line up). The
+ * query user documentation: "When query user returns information, a less than (>) symbol is
+ * displayed before the current session"
+ * (https://learn.microsoft.com/previous-versions/windows/it-pro/windows-xp/bb490801(v=technet.10)).
  */
 export function localSessionColumns(currentId: number | null): Column<Session>[] {
   return [

@@ -37,6 +37,18 @@ function parseId(text: string): number | null {
   return Number.isSafeInteger(value) && value <= DWORD_MAX ? value : null;
 }
 
+/*
+ * Evidence for how admins' tools read these arguments:
+ * - msg (KB 186480, https://learn.microsoft.com/troubleshoot/windows-server/remote/terminal-server-commands-msg,
+ *   and MicrosoftDocs windowsserverdocs msg.md): `msg MIKES text` goes to every session of user
+ *   MIKES, `msg 12 text` to session 12, and a lone `*` to every user on the system.
+ * - tskill (https://learn.microsoft.com/previous-versions/windows/it-pro/windows-xp/bb490806(v=technet.10)):
+ *   `tskill {ProcessID | ProcessName} [/id:SessionID | /a]`, the name given without `.exe`
+ *   (`tskill notepad`); it accepts wildcards, which winsession deliberately does not (below).
+ * - logoff (https://technet.microsoft.com/Cc773064) takes a session id or name; user names are
+ *   what quser shows and what admins type, so winsession takes them as msg does.
+ */
+
 /**
  * Reads a session argument. Digits are a session id (as logoff and msg read them: a user named
  * only by digits is written with its domain, `CONTOSO\1234`); `all` or `*` is every session
@@ -223,7 +235,11 @@ const STATE_NAMES: readonly SessionState[] = [
   "Init",
 ];
 
-/** quser and qwinsta print these short forms in their STATE column; they are accepted too. */
+/**
+ * quser and qwinsta print `Disc` (and `Conn`, `ConnQ` for the longer states) in their STATE
+ * column, so admins type them. Evidence: what those tools print on Windows Server; no Microsoft
+ * page found that lists the abbreviations, so this is from observed output, not a document.
+ */
 const STATE_ALIASES: Readonly<Record<string, SessionState>> = {
   disc: "Disconnected",
   conn: "Connected",
