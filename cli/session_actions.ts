@@ -41,6 +41,7 @@ import {
   findSessions,
   noMatch,
   type Outcome,
+  outcomeExitCode,
   reportOutcomes,
   SESSION_TARGET_COLUMNS,
   sessionTargetJson,
@@ -203,6 +204,14 @@ Examples:
       }
       const where = whereLabel(servers);
       const count = plural(targets.length, "session");
+      if (targets.length === 0 && !options.json) {
+        io.out(
+          `Nothing to ${spec.verb.toLowerCase()} on ${where}: every matching session was ` +
+            `skipped (see above); nothing was done.\n`,
+        );
+        context.exitCode = outcomeExitCode([], found.failed.length);
+        return;
+      }
       if (options.dryRun) {
         if (options.json) {
           printJson(io, {

@@ -249,3 +249,16 @@ test("interrupted before the targets are reached: none acted on, each reported, 
   assert.match(results[0].reason, /interrupted \(Ctrl\+C\) before it was reached/);
   assert.equal(doubles.calls("WTSDisconnectSession"), 0);
 });
+
+test("logoff all when only your own session has a user: skipped, nothing to do, exit 0", async () => {
+  doubles.setSessionField("", 2, "user", "");
+  const { code, io } = await run(["logoff", "all", "--yes"]);
+  assert.equal(code, ExitCode.Ok);
+  assert.match(io.stderr, /skipping session 1 .*your own session/);
+  assert.equal(
+    io.stdout,
+    "Nothing to log off on the local server: every matching session was skipped (see above); " +
+      "nothing was done.\n",
+  );
+  assert.equal(doubles.calls("WTSLogoffSession"), 0);
+});
