@@ -36,6 +36,7 @@ export * from "./wts/accounts.ts";
 export * from "./wts/server.ts";
 export * from "./wts/fanout.ts";
 export * from "./wts/events.ts";
+export * from "./wts/targets.ts";
 export * from "./rm/session.ts";
 export * from "./rm/locks.ts";
 export * from "./rm/release.ts";

@@ -40,6 +40,8 @@ export interface SessionJson {
   lastInputTime: string | null;
   logonTime: string | null;
   idleMs: number | null;
+  /** The session winsession runs in (local server only; always false for a named server). */
+  current: boolean;
 }
 
 /** A process as `--json` prints it. */
@@ -48,7 +50,14 @@ export interface ProcessJson {
   pid: number;
   name: string;
   sessionId: number;
+  /** `DOMAIN\\name`, or `""` when the SID maps to no account (then read `userSid`). */
+  user: string;
   userSid: string | null;
+  /**
+   * Whether winsession ran elevated when it listed (the same on every row; null = unknown):
+   * when false, other users' processes may be missing or lack details.
+   */
+  elevated: boolean | null;
   threads: number | null;
   handles: number | null;
   pagefileBytes: number | null;
@@ -78,13 +87,18 @@ export interface ServerSessionsJson extends ServerAnswerJson {
 
 /** One server's processes (`processes --json` with several `--server`); empty when it failed. */
 export interface ServerProcessesJson extends ServerAnswerJson {
+  /** As on each process: whether winsession ran elevated (null = unknown). */
+  elevated: boolean | null;
   processes: ProcessJson[];
 }
 
 const iso = (date: Date | null): string | null => date ? date.toISOString() : null;
 
-/** The `--json` form of a session. */
-export function toSessionJson(session: Session): SessionJson {
+/**
+ * The `--json` form of a session; `currentId` is the caller's own session id on the local
+ * server (`currentSessionId()`), or null when unknown or the listing is of a named server.
+ */
+export function toSessionJson(session: Session, currentId: number | null = null): SessionJson {
   return {
     server: session.server,
     id: session.id,
@@ -100,17 +114,24 @@ export function toSessionJson(session: Session): SessionJson {
     lastInputTime: iso(session.lastInputTime),
     logonTime: iso(session.logonTime),
     idleMs: session.idleMs,
+    current: isCurrent(session, currentId),
   };
 }
 
-/** The `--json` form of a process. */
-export function toProcessJson(process: ProcessInfo): ProcessJson {
+/** Whether `session` is the caller's own: on the local server, with the id `currentId`. */
+export const isCurrent = (session: Session, currentId: number | null): boolean =>
+  session.server === "" && currentId !== null && session.id === currentId;
+
+/** The `--json` form of a process listed with elevation `elevated` (null = unknown). */
+export function toProcessJson(process: ProcessInfo, elevated: boolean | null): ProcessJson {
   return {
     server: process.server,
     pid: process.pid,
     name: process.name,
     sessionId: process.sessionId,
+    user: process.user,
     userSid: process.userSid,
+    elevated,
     threads: process.threads,
     handles: process.handles,
     pagefileBytes: process.pagefileBytes,
@@ -138,6 +159,23 @@ export function table<T>(io: CliIO, rows: readonly T[], columns: readonly Column
   if (!io.color) return text;
   const end = text.indexOf("\n");
   return `\x1b[1m${text.slice(0, end)}\x1b[22m${text.slice(end)}`;
+}
+
+/**
+ * The session table's columns for a local listing: as quser does, the USER column starts with
+ * `>` on the caller's own session and a space on the others (so names still line up). The
+ * query user documentation: "When query user returns information, a less than (>) symbol is
+ * displayed before the current session"
+ * (https://learn.microsoft.com/previous-versions/windows/it-pro/windows-xp/bb490801(v=technet.10)).
+ */
+export function localSessionColumns(currentId: number | null): Column<Session>[] {
+  return [
+    {
+      header: " USER",
+      cell: (s) => (isCurrent(s, currentId) ? ">" : " ") + s.user,
+    },
+    ...SESSION_COLUMNS.slice(1),
+  ];
 }
 
 /** The columns of the session table (quser-like). */
@@ -168,8 +206,11 @@ export const PROCESS_COLUMNS: readonly Column<ProcessInfo>[] = [
         : humanDuration(p.userTimeMs + p.kernelTimeMs),
     right: true,
   },
-  { header: "USER SID", cell: (p) => p.userSid ?? "" },
+  { header: "USER", cell: (p) => p.user || (p.userSid ?? "") },
 ];
+
+/** The column `processes --sid` adds: the user's SID. */
+export const SID_COLUMN: Column<ProcessInfo> = { header: "USER SID", cell: (p) => p.userSid ?? "" };
 
 /** `columns` with a SERVER column first (multi-server tables). */
 export function withServerColumn<T extends { server: string }>(

@@ -6,6 +6,7 @@
  */
 import { main } from "./main.ts";
 import { assertNoLeaks, ConnectState, doubles, useDoubles } from "../tests/doubles.ts";
+import { accountDoubles } from "../tests/doubles_accounts.ts";
 import { type RecordingIO, recordingIO } from "./_testing.ts";
 
 /** Runs the CLI; returns the exit code and what it wrote. */
@@ -44,9 +45,16 @@ export const MB_YESNO = 0x4;
 export const MB_ICONQUESTION = 0x20;
 export const ERROR_ACCESS_DENIED = 5;
 
-/** Services (no user), the console with alice, bob over RDP; two processes. */
+/**
+ * Services (no user), the console with alice, bob over RDP; two processes whose SIDs map to
+ * CONTOSO\\bob and NT AUTHORITY\\SYSTEM on this computer; winsession runs elevated.
+ */
 export function seed(): void {
+  accountDoubles.open(); // so the doubles' reset resets its tables too
   useDoubles();
+  accountDoubles.setElevated(true);
+  accountDoubles.add({ sid: "S-1-5-21-1-2-3-1001", domain: "CONTOSO", name: "bob" });
+  accountDoubles.add({ sid: "S-1-5-18", domain: "NT AUTHORITY", name: "SYSTEM", use: 5 });
   const now = Date.now();
   doubles.addSession({ id: 0, winStation: "Services", state: ConnectState.Disconnected });
   doubles.addSession({

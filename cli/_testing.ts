@@ -21,8 +21,12 @@ export interface RecordingIO extends CliIO {
 export interface RecordingOptions {
   /** Whether a person can answer (stdin is a terminal); default false. */
   interactive?: boolean;
-  /** Whether colours are allowed; default false. */
+  /** Whether colours are allowed on stdout; default false. */
   color?: boolean;
+  /** Whether colours are allowed on stderr (a progress bar's terminal); default false. */
+  errColor?: boolean;
+  /** The terminal's width (stdout is a terminal); default none (a pipe: full values). */
+  columns?: number;
   /** Answers to the questions, in order; `null` = stdin closed. Default: none (null). */
   answers?: (string | null)[];
   /** The working directory commands see; default the process's. */
@@ -46,6 +50,8 @@ export function recordingIO(options: RecordingOptions = {}): RecordingIO {
     questions: [],
     interactive: options.interactive ?? false,
     color: options.color ?? false,
+    errColor: options.errColor ?? false,
+    columns: options.columns,
     out: (text) => void (io.stdout += text),
     err: (text) => void (io.stderr += text),
     ask(question) {

@@ -67,6 +67,16 @@ export interface CliIO {
   readonly interactive: boolean;
   /** Whether stdout may carry ANSI colours (a terminal, and NO_COLOR unset). */
   readonly color: boolean;
+  /**
+   * Whether stderr may carry ANSI colours and cursor moves (a terminal, and NO_COLOR unset):
+   * what a progress bar, which writes there, must decide by. Absent = false.
+   */
+  readonly errColor?: boolean;
+  /**
+   * The terminal's width in columns when stdout is a terminal (`Deno.consoleSize()`), else
+   * absent: tables are then fitted to it, and piped output keeps full values.
+   */
+  readonly columns?: number;
   /** Asks a question on the terminal; `null` when stdin closed. */
   ask(question: string): Promise<string | null>;
   /** Current working directory, for resolving relative paths. */
@@ -99,6 +109,15 @@ export function denoIO(): CliIO {
     err: (text) => void Deno.stderr.writeSync(encoder.encode(text)),
     interactive: Deno.stdin.isTerminal(),
     color: Deno.stdout.isTerminal() && !noColor,
+    errColor: Deno.stderr.isTerminal() && !noColor,
+    get columns() {
+      if (!Deno.stdout.isTerminal()) return undefined;
+      try {
+        return Deno.consoleSize().columns;
+      } catch {
+        return undefined; // a terminal whose size cannot be read: full values, like a pipe
+      }
+    },
     ask(question: string): Promise<string | null> {
       return Promise.resolve(prompt(question));
     },
@@ -192,35 +211,47 @@ export function parseSecondsOption(
   return value;
 }
 
+const DURATION_UNITS: Readonly<Record<string, number>> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/**
+ * Parses a duration option (`--idle 30m`) into milliseconds: one or more whole numbers each with
+ * a unit, `s`, `m`, `h` or `d` (`90s`, `2h`, `1d`, `1h30m`; case-insensitive). A bare number is
+ * refused rather than guessed (seconds? minutes?), and so are negatives, fractions and values
+ * past 100 years; the message names the option as typed.
+ *
+ * @example
+ * ```ts ignore
+ * parseDurationOption("1h30m", "--idle"); // 5_400_000
+ * parseDurationOption("30", "--idle"); // throws CliError (exit 2): needs a unit
+ * ```
+ */
+export function parseDurationOption(text: string, option: string): number {
+  const trimmed = text.trim().toLowerCase();
+  const fail = () =>
+    new CliError(
+      `${option} must be a duration such as 90s, 30m, 2h, 1d or 1h30m (whole numbers, each ` +
+        `with a unit), got "${text}"`,
+    );
+  if (!/^(\d+[smhd])+$/.test(trimmed)) throw fail();
+  let ms = 0;
+  for (const [, count, unit] of trimmed.matchAll(/(\d+)([smhd])/g)) {
+    ms += Number(count) * DURATION_UNITS[unit!]!;
+  }
+  if (!Number.isSafeInteger(ms) || ms > 100 * 365 * DURATION_UNITS.d!) throw fail();
+  return ms;
+}
+
 /** Collects a repeatable option (`--server a --server b`). */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-/** A table column: the header, how to read a cell from a row, and its alignment. */
-export interface Column<T> {
-  /** Header text. */
-  header: string;
-  /** The cell text for a row. */
-  cell: (row: T) => string;
-  /** Right-align (numbers). */
-  right?: boolean;
-}
-
-/** Renders rows as an aligned plain-text table (two spaces between columns), ending in "\n". */
-export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const cells = rows.map((row) => columns.map((column) => column.cell(row)));
-  const widths = columns.map((column, i) =>
-    Math.max(column.header.length, ...cells.map((line) => line[i]!.length))
-  );
-  const render = (line: readonly string[]) =>
-    line.map((text, i) => {
-      const last = i === line.length - 1;
-      if (columns[i]!.right) return text.padStart(widths[i]!);
-      return last ? text : text.padEnd(widths[i]!);
-    }).join("  ").trimEnd() + "\n";
-  return render(columns.map((c) => c.header)) + cells.map(render).join("");
-}
+export { type Column, formatTable, setTableWidth } from "./_table.ts";
 
 /** Writes a value as indented JSON (Dates become ISO strings, bigints decimal strings). */
 export function printJson(io: CliIO, value: unknown): void {

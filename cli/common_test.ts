@@ -9,6 +9,7 @@ import {
   humanBytes,
   humanDuration,
   humanTime,
+  parseDurationOption,
   parseDword,
   parseSeconds,
   parseSecondsOption,
@@ -214,4 +215,21 @@ Deno.test("main: unknown command and unknown option are usage errors on stderr",
   io = recordingIO();
   assert.equal(await main(["sessions", "--bogus"], io), ExitCode.Usage);
   assert.match(io.stderr, /unknown option '--bogus'/);
+});
+
+Deno.test("parseDurationOption: whole numbers with s/m/h/d units, combined; others refused naming the option", () => {
+  assert.equal(parseDurationOption("90s", "--idle"), 90_000);
+  assert.equal(parseDurationOption("30m", "--idle"), 1_800_000);
+  assert.equal(parseDurationOption(" 2H ", "--idle"), 7_200_000);
+  assert.equal(parseDurationOption("1d", "--idle"), 86_400_000);
+  assert.equal(parseDurationOption("1h30m", "--idle"), 5_400_000);
+  assert.equal(parseDurationOption("0s", "--idle"), 0);
+  for (const bad of ["30", "1.5h", "-1m", "1w", "h", "1h 30m", "0x10s", "36501d"]) {
+    assert.throws(() => parseDurationOption(bad, "--idle"), (error: unknown) => {
+      assert.ok(error instanceof CliError);
+      assert.equal(error.exitCode, ExitCode.Usage);
+      assert.match(error.message, /^--idle must be a duration/);
+      return true;
+    }, bad);
+  }
 });

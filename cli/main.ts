@@ -14,7 +14,14 @@
  */
 
 import { Command, CommanderError } from "./commander.ts";
-import { type CliContext, type CliIO, denoIO, describeFailure, ExitCode } from "./common.ts";
+import {
+  type CliContext,
+  type CliIO,
+  denoIO,
+  describeFailure,
+  ExitCode,
+  setTableWidth,
+} from "./common.ts";
 
 export type { CliContext, CliIO } from "./common.ts";
 export { ExitCode } from "./common.ts";
@@ -103,6 +110,8 @@ export async function main(
 ): Promise<number> {
   const context: CliContext = { io, exitCode: ExitCode.Ok, signal: options.signal };
   const program = buildProgram(context);
+  // Tables fit the terminal stdout is (if it is one); see cli/_table.ts.
+  setTableWidth(io.columns);
   try {
     await program.parseAsync([...args], { from: "user" });
     return context.exitCode;
@@ -115,6 +124,8 @@ export async function main(
     // A stack trace only on request: WINSESSION_DEBUG=1 (read only if --allow-env grants it).
     if (debugRequested() && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
     return exitCode;
+  } finally {
+    setTableWidth(undefined);
   }
 }
 

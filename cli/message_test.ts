@@ -44,8 +44,8 @@ test("message all: every session with a user, Services and listeners skipped", a
   const { code, io } = await run(["message", "all", "Save your work", "--json"]);
   assert.equal(code, ExitCode.Ok);
   assert.deepEqual(JSON.parse(io.stdout), [
-    { sessionId: 1, user: "alice", response: "async" },
-    { sessionId: 2, user: "bob", response: "async" },
+    { server: "", sessionId: 1, user: "alice", response: "async" },
+    { server: "", sessionId: 2, user: "bob", response: "async" },
   ]);
   assert.equal(doubles.lastMessage().count, 2);
 });
@@ -70,7 +70,8 @@ test("message all with no user session sends nothing", async () => {
 
 test("message: bad id, unknown session, bad --buttons and a NUL are refused before sending", async () => {
   const cases: [string[], number, RegExp][] = [
-    [["message", "two", "hi"], ExitCode.Usage, /session id must be a whole number/],
+    [["message", "99999999999", "hi"], ExitCode.Usage, /session id must be a whole number/],
+    [["message", "two", "hi"], ExitCode.WindowsError, /no session of "two" on the local server/],
     [["message", "42", "hi"], ExitCode.WindowsError, /ERROR_CTX_WINSTATION_NOT_FOUND/],
     [["message", "2", "hi", "--buttons", "maybe"], ExitCode.Usage, /Allowed choices are ok/],
     [["message", "2", "hi", "--timeout", "-5"], ExitCode.Usage, /--timeout must be a whole/],
@@ -127,7 +128,7 @@ test("message all --dry-run: who would get it, nothing sent; --json as one objec
     dryRun: true,
     title: "IT",
     text: "hi",
-    sessions: [{ sessionId: 2, user: "bob", stationName: "RDP-Tcp#3" }],
+    sessions: [{ server: "", sessionId: 2, user: "bob", stationName: "RDP-Tcp#3" }],
   });
   assert.equal(doubles.lastMessage().count, 0);
   assert.equal(doubles.calls("WTSSendMessageW"), 0);
@@ -139,4 +140,41 @@ test("message --server: a failure names the server", async () => {
   const { code, io } = await run(["message", "all", "hi", "-s", "NOPE"]);
   assert.equal(code, ExitCode.WindowsError);
   assert.match(io.stderr, /^winsession: NOPE: .*RPC_S_SERVER_UNAVAILABLE \(1722\)/);
+});
+
+test("message by user name: every session of the user, in any domain unless one is given", async () => {
+  doubles.addSession({
+    id: 5,
+    winStation: "RDP-Tcp#9",
+    state: ConnectState.Disconnected,
+    user: "BOB",
+    domain: "FABRIKAM",
+  });
+  let { code, io } = await run(["message", "bob", "hi", "--json"]);
+  assert.equal(code, ExitCode.Ok);
+  assert.deepEqual(JSON.parse(io.stdout).map((r: { sessionId: number }) => r.sessionId), [2, 5]);
+  ({ code, io } = await run(["message", "fabrikam\\bob", "hi", "--json"]));
+  assert.deepEqual(JSON.parse(io.stdout).map((r: { sessionId: number }) => r.sessionId), [5]);
+  ({ code, io } = await run(["message", "*", "hi", "--dry-run", "--json"]));
+  assert.equal(JSON.parse(io.stdout).sessions.length, 3);
+  assert.equal(doubles.lastMessage().count, 3);
+});
+
+test("message on several --server: every server's sessions, SERVER column; a dead server, exit 6", async () => {
+  doubles.addServer("RDS01");
+  doubles.addSession({
+    server: "RDS01",
+    id: 3,
+    winStation: "RDP-Tcp#1",
+    state: ConnectState.Active,
+    user: "bob",
+    domain: "CONTOSO",
+  });
+  const { code, io } = await run(["message", "bob", "hi", "-s", "RDS01", "-s", "NOPE", "--wait"]);
+  assert.equal(code, ExitCode.Partial);
+  assert.match(io.stderr, /^winsession: NOPE: /m);
+  const [header, ...rows] = lines(io.stdout);
+  assert.match(header!, /^SERVER\s+ID\s+USER\s+SESSION\s+ANSWER$/);
+  assert.equal(rows.length, 1);
+  assert.match(rows[0]!, /^RDS01\s+3\s+bob\s+RDP-Tcp#1\s+\w+$/);
 });

@@ -6,7 +6,7 @@
 
 import type { Command } from "./commander.ts";
 import { type CliContext, humanDuration, humanTime, parseDword, printJson } from "./common.ts";
-import { getSession } from "../mod.ts";
+import { currentSessionId, getSession } from "../mod.ts";
 import { account, onServer, serverName, toSessionJson } from "./_session_format.ts";
 
 /** Adds `session` to `program`. */
@@ -29,7 +29,7 @@ Examples:
       const server = serverName(options.server);
       const session = await onServer(server, () => getSession(id, { server }));
       if (options.json) {
-        printJson(io, toSessionJson(session));
+        printJson(io, toSessionJson(session, server === undefined ? currentSessionId() : null));
         return;
       }
       const fields: [string, string][] = [

@@ -70,13 +70,20 @@ test("disconnect: a denied call names ERROR_ACCESS_DENIED, exit 1", async () => 
   assert.match(io.stderr, /ERROR_ACCESS_DENIED \(5\)/);
 });
 
-test("logoff --yes logs the session off; a bad id does nothing", async () => {
+test("logoff --yes logs the session off; a bad id or an unknown user does nothing", async () => {
   let { code, io } = await run(["logoff", "2", "--yes"]);
   assert.equal(code, ExitCode.Ok);
   assert.equal(io.stdout, "Logged off session 2 (CONTOSO\\bob).\n");
   assert.equal(doubles.sessionState(2), -1);
-  ({ code, io } = await run(["logoff", "x1", "--yes"]));
+  ({ code, io } = await run(["logoff", "4294967296", "--yes"]));
   assert.equal(code, ExitCode.Usage);
+  assert.match(io.stderr, /session id must be a whole number/);
+  ({ code, io } = await run(["logoff", "x1", "--yes"]));
+  assert.equal(code, ExitCode.WindowsError, "a name is a user name; nobody has it");
+  assert.equal(
+    io.stderr,
+    'winsession: no session of "x1" on the local server: nothing was done\n',
+  );
   assert.equal(doubles.calls("WTSLogoffSession"), 1);
 });
 

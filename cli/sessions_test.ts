@@ -13,10 +13,11 @@ test("sessions: a quser-like table with human idle times, nothing on stderr", as
   assert.equal(code, ExitCode.Ok);
   assert.equal(io.stderr, "");
   const [header, ...rows] = lines(io.stdout);
-  assert.match(header!, /^USER\s+SESSION\s+ID\s+STATE\s+IDLE\s+LOGON\s+CLIENT\s+ADDRESS$/);
+  assert.match(header!, /^ USER\s+SESSION\s+ID\s+STATE\s+IDLE\s+LOGON\s+CLIENT\s+ADDRESS$/);
   assert.equal(rows.length, 4);
-  assert.match(rows[1]!, /^alice\s+Console\s+1\s+Active\s+3h 12m\s+\d{4}-\d\d-\d\d \d\d:\d\d$/);
-  assert.match(rows[2]!, /^bob\s+RDP-Tcp#3\s+2\s+Active\s+.*LAPTOP-7\s+10\.0\.0\.5$/);
+  // alice's console is the session winsession runs in (the double's default): quser's ">".
+  assert.match(rows[1]!, /^>alice\s+Console\s+1\s+Active\s+3h 12m\s+\d{4}-\d\d-\d\d \d\d:\d\d$/);
+  assert.match(rows[2]!, /^ bob\s+RDP-Tcp#3\s+2\s+Active\s+.*LAPTOP-7\s+10\.0\.0\.5$/);
   assert.ok(!io.stdout.includes("\x1b"), "no colour without a terminal");
   // Columns line up: every row starts its STATE cell where the header does.
   const stateAt = header!.indexOf("STATE");
@@ -25,7 +26,7 @@ test("sessions: a quser-like table with human idle times, nothing on stderr", as
 
 test("sessions: the header is bold only when colours are allowed", async () => {
   const { io } = await run(["sessions"], { color: true });
-  assert.ok(io.stdout.startsWith("\x1b[1mUSER"));
+  assert.ok(io.stdout.startsWith("\x1b[1m USER"));
   assert.equal(io.stdout.split("\x1b").length, 3, "only the header is styled");
 });
 
@@ -49,6 +50,7 @@ test("sessions --json: the documented fields, ISO dates and nulls", async () => 
     "lastInputTime",
     "logonTime",
     "idleMs",
+    "current",
   ]);
   const bob = sessions.find((s: { id: number }) => s.id === 2);
   assert.deepEqual(bob, {
@@ -66,9 +68,11 @@ test("sessions --json: the documented fields, ISO dates and nulls", async () => 
     lastInputTime: null,
     logonTime: "2026-01-02T03:04:05.000Z",
     idleMs: null,
+    current: false,
   });
   const alice = sessions.find((s: { id: number }) => s.id === 1);
   assert.equal(alice.idleMs, 3 * HOUR + 12 * 60_000 + 5_000);
+  assert.equal(alice.current, true, "the session winsession runs in");
 });
 
 test("sessions --server: one remote server, its name in the JSON", async () => {
@@ -241,5 +245,5 @@ Deno.test("--help on every session command shows examples and exits 0", async ()
 Deno.test("a missing argument is a usage error", async () => {
   const { code, io } = await run(["disconnect"]);
   assert.equal(code, ExitCode.Usage);
-  assert.match(io.stderr, /missing required argument 'id'/);
+  assert.match(io.stderr, /missing required argument 'target'/);
 });

@@ -196,6 +196,34 @@ function seedRemoteServers(now: Date, ago: (minutes: number) => Date, slowDelayM
     lastInputTime: ago(12),
     currentTime: now,
   });
+  // bob is on both farm servers too, so `logoff bob --server RDS01 --server RDS02` has a target
+  // on each (the README's multi-server sample).
+  doubles.addSession({
+    server: "RDS01",
+    id: 3,
+    winStation: "RDP-Tcp#1",
+    state: 0,
+    user: "bob",
+    domain: "CONTOSO",
+    protocol: 2,
+    logonTime: ago(20),
+    connectTime: ago(20),
+    lastInputTime: ago(3),
+    currentTime: now,
+  });
+  doubles.addSession({
+    server: "RDS02",
+    id: 7,
+    winStation: "",
+    state: 4,
+    user: "bob",
+    domain: "CONTOSO",
+    protocol: 2,
+    logonTime: ago(300),
+    connectTime: ago(300),
+    disconnectTime: ago(200),
+    currentTime: now,
+  });
   const remote = [
     { server: "RDS01", pid: 3312, sessionId: 2, name: "WINWORD.EXE", sid: CAROL_SID },
     { server: "RDS02", pid: 2840, sessionId: 3, name: "chrome.exe", sid: ERIN_SID },

@@ -57,7 +57,7 @@ Deno.test("demo: fan-out over RDS01, the slow RDS02 and the dead RDS03 is a part
     ["RDS02", true],
     ["RDS03", false],
   ]);
-  assert.deepEqual(results[1]!.sessions.map((s) => s.user), ["erin"]);
+  assert.deepEqual(results[1]!.sessions.map((s) => s.user), ["erin", "bob"]);
   assert.equal(results[2]!.errorCode, 1722); // RPC_S_SERVER_UNAVAILABLE: the server is down
   assert.match(stderr, /RDS03: .*RPC_S_SERVER_UNAVAILABLE \(1722\)/);
 });
