@@ -34,6 +34,7 @@ export * from "./wts/accounts.ts";
 export * from "./wts/server.ts";
 export * from "./wts/fanout.ts";
 export * from "./wts/events.ts";
+export * from "./wts/session_detail.ts";
 export * from "./rm/session.ts";
 export * from "./rm/locks.ts";
 export * from "./rm/release.ts";

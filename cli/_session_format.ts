@@ -40,6 +40,9 @@ export interface SessionJson {
   lastInputTime: string | null;
   logonTime: string | null;
   idleMs: number | null;
+  /** Whether the desktop is locked; `null` when unknown or not read (`lockedReason` says). */
+  locked: boolean | null;
+  lockedReason: string | null;
 }
 
 /** A process as `--json` prints it. */
@@ -100,6 +103,8 @@ export function toSessionJson(session: Session): SessionJson {
     lastInputTime: iso(session.lastInputTime),
     logonTime: iso(session.logonTime),
     idleMs: session.idleMs,
+    locked: session.locked,
+    lockedReason: session.lockedReason,
   };
 }
 

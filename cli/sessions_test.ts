@@ -49,6 +49,8 @@ test("sessions --json: the documented fields, ISO dates and nulls", async () => 
     "lastInputTime",
     "logonTime",
     "idleMs",
+    "locked",
+    "lockedReason",
   ]);
   const bob = sessions.find((s: { id: number }) => s.id === 2);
   assert.deepEqual(bob, {
@@ -66,6 +68,8 @@ test("sessions --json: the documented fields, ISO dates and nulls", async () => 
     lastInputTime: null,
     logonTime: "2026-01-02T03:04:05.000Z",
     idleMs: null,
+    locked: null,
+    lockedReason: "not read: pass lockState: true to listSessions, or use getSession",
   });
   const alice = sessions.find((s: { id: number }) => s.id === 1);
   assert.equal(alice.idleMs, 3 * HOUR + 12 * 60_000 + 5_000);
