@@ -121,6 +121,8 @@ export const SESSION_EVENT_BITS: Readonly<Record<SessionEventType, number>> = {
 const EVENT_TYPES = Object.entries(SESSION_EVENT_BITS) as [SessionEventType, number][];
 const WTS_EVENT_ALL = 0x7fff_ffff;
 const WTS_EVENT_FLUSH = 0x8000_0000;
+/** The longest `pollMs`: a timer's limit (2^31 − 1 ms); a longer delay would fire at once. */
+const MAX_POLL_MS = 2 ** 31 - 1;
 /** How often a stop re-posts the flush, in case the wait had not started when it was posted. */
 const REFLUSH_MS = 20;
 
@@ -380,8 +382,13 @@ function done(): IteratorResult<SessionEvent> {
  *
  * @param options The server, an abort signal, `details`, `lockState` and `pollMs`.
  * @returns The event stream; it starts listing and waiting on the first `next()`.
+ * @throws {RangeError} When `pollMs` is not from 1 to 2^31 − 1.
  */
 export function watchSessions(options?: WatchOptions): AsyncIterableIterator<SessionEvent> {
+  const pollMs = options?.pollMs;
+  if (pollMs !== undefined && !(pollMs >= 1 && pollMs <= MAX_POLL_MS)) {
+    throw new RangeError(`pollMs must be from 1 to ${MAX_POLL_MS} milliseconds, got ${pollMs}`);
+  }
   const raw = new SessionWatcher(options?.server ?? "", options?.signal, options?.onWatching);
   return options?.details === false ? raw : watchWithDetails(raw, options ?? {});
 }

@@ -243,3 +243,52 @@ Deno.test("watchSessions on a named server says who, with the server", async () 
   await events.return!();
   assertNoLeaks();
 });
+
+Deno.test("watchSessions refuses a pollMs a timer cannot keep", () => {
+  for (const pollMs of [0, -5, Number.NaN, 2 ** 31]) {
+    assert.throws(() => watchSessions({ pollMs }), RangeError, String(pollMs));
+  }
+});
+
+Deno.test("two changes between wakes are both reported at the next wake, with its flags", async () => {
+  useDoubles();
+  doubles.addSession({ id: 2, winStation: "RDP-Tcp#0", state: 0, user: "ann" });
+  const events = watchSessions();
+  const first = events.next();
+  await doubles.waitUntilPending();
+  assert.ok(doubles.setSessionField("", 2, "state", 4n)); // ann disconnects: no event yet
+  doubles.addSession({ id: 3, winStation: "RDP-Tcp#1", state: 0, user: "ben" });
+  doubles.injectEvent(LOGON);
+  const seen = [(await first).value!, (await events.next()).value!, (await events.next()).value!];
+  assert.deepEqual(seen.map((e) => [e.type, e.sessionId, e.user, e.flags]), [
+    ["disconnect", 2, "ann", LOGON],
+    ["create", 3, "ben", LOGON],
+    ["logon", 3, "ben", LOGON],
+  ]);
+  await events.return!();
+  assertNoLeaks();
+});
+
+Deno.test("lock events on a Windows 7 / 2008 R2 server read the reversed flags", async () => {
+  useDoubles();
+  forgetOsVersions();
+  doubles.addServer("old2008r2");
+  doubles.setServerOsVersion("old2008r2", 6, 1);
+  // On NT 6.1, SessionFlags 1 (documented UNLOCK) means locked (WTSINFOEX_LEVEL1_W page).
+  doubles.addSession({
+    server: "old2008r2",
+    id: 2,
+    winStation: "RDP-Tcp#0",
+    state: 0,
+    user: "cy",
+    sessionFlags: 0,
+  });
+  const events = watchSessions({ server: "old2008r2", lockState: true, pollMs: 5 });
+  const first = events.next();
+  await doubles.waitUntilPending();
+  assert.ok(doubles.setSessionField("old2008r2", 2, "session_flags", 1n));
+  const lock = (await first).value!;
+  assert.deepEqual([lock.type, lock.server, lock.locked], ["lock", "old2008r2", true]);
+  await events.return!();
+  assertNoLeaks();
+});
