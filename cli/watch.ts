@@ -6,7 +6,14 @@
  */
 
 import type { Command } from "./commander.ts";
-import { type CliContext, collect, ExitCode, humanTime, parseSecondsOption } from "./common.ts";
+import {
+  type CliContext,
+  CliError,
+  collect,
+  ExitCode,
+  humanTime,
+  parseSecondsOption,
+} from "./common.ts";
 import { type WatchEvent, watchServers, watchSessions } from "../mod.ts";
 import { account, namingServer, serverLabel, serverNames } from "./_session_format.ts";
 
@@ -109,8 +116,9 @@ stateChange, and with --lock-state lock and unlock (no Windows event reports a l
 found at the next wake or --poll re-reading). A wake that changed nothing visible prints its
 raw event types (rename, licence, ...). Ctrl+C stops watching cleanly (exit 0).
 
-With several --server the events are merged, each naming its server; a server that fails
-prints an "error" event and the others go on (exit 6 then, 1 if all failed).
+With several --server the events are merged, each naming its server; a server that fails gets
+one line on stderr (with --json: an "error" object in the stream) and the others go on (exit 6
+then, 1 if all failed).
 
 --json: { type, flags, at, server, sessionId, user, domain, stateBefore, state, clientName,
 clientAddress, locked }, or { type: "error", at, server, error, errorCode? }.
@@ -122,6 +130,9 @@ Examples:
     )
     .action(async (options) => {
       const servers = serverNames(options.server);
+      if (options.raw && (options.lockState || options.poll !== undefined)) {
+        throw new CliError("--raw lists no sessions, so it cannot take --lock-state or --poll");
+      }
       const pollSeconds = options.poll === undefined
         ? (options.lockState ? 5 : undefined)
         : parseSecondsOption(options.poll, "--poll");
@@ -172,7 +183,15 @@ Examples:
         }
         const failed = new Set<string>();
         for await (const event of watchServers(servers, { ...watchOptions, onWatching: note })) {
-          if (event.type === "error") failed.add(event.server.toLowerCase());
+          if (event.type === "error") {
+            failed.add(event.server.toLowerCase());
+            // Text: one stderr line, as every multi-server command reports a failed server
+            // (stdout may be a log file). JSON: an object in the stream, for the script.
+            if (!options.json) {
+              io.err(`winsession: ${event.server}: ${event.error.message}\n`);
+              continue;
+            }
+          }
           print(event);
           if (signal.aborted) break;
         }

@@ -182,14 +182,38 @@ test("watch --server A --server B: one merged stream, a failing server is an err
   assert.equal(doubles.waitPending(), 0);
 });
 
-test("watch with several --server all failing: one error event each, exit 1", async () => {
+test("watch with several --server all failing: one stderr line each, exit 1", async () => {
   const { code, io } = await run(["watch", "--server", "NOPE1", "--server", "NOPE2"]);
   assert.equal(code, ExitCode.WindowsError);
-  const errors = lines(io.stdout);
+  assert.equal(io.stdout, "");
+  const errors = lines(io.stderr).sort();
   assert.equal(errors.length, 2);
-  for (const line of errors) {
-    assert.match(line, / {2}error {2}NOPE\d {2}.*RPC_S_SERVER_UNAVAILABLE/);
+  assert.match(errors[0]!, /^winsession: NOPE1: .*RPC_S_SERVER_UNAVAILABLE \(1722\)/);
+  assert.match(errors[1]!, /^winsession: NOPE2: .*RPC_S_SERVER_UNAVAILABLE \(1722\)/);
+});
+
+test("watch --raw with --lock-state or --poll is a usage error", async () => {
+  for (const extra of [["--lock-state"], ["--poll", "5"]]) {
+    const { code, io } = await run(["watch", "--raw", ...extra]);
+    assert.equal(code, ExitCode.Usage, extra.join(" "));
+    assert.match(io.stderr, /--raw lists no sessions/);
   }
+  assert.equal(doubles.calls("WTSWaitSystemEvent"), 0);
+});
+
+test("watch --raw: the bits only, as before, no listing", async () => {
+  const stop = new AbortController();
+  const io = recordingIO();
+  const running = main(["watch", "--raw", "--json"], io, { signal: stop.signal });
+  await doubles.waitUntilPending(1);
+  doubles.addSession({ id: 9, winStation: "RDP-Tcp#5", state: 0, user: "zed" });
+  doubles.injectEvent(WTS_EVENT_LOGON);
+  await until(() => lines(io.stdout).length === 1);
+  stop.abort();
+  assert.equal(await running, ExitCode.Ok);
+  const event = JSON.parse(io.stdout);
+  assert.deepEqual([event.type, event.sessionId, event.user], ["logon", null, ""]);
+  assert.equal(doubles.calls("WTSEnumerateSessionsExW"), 0);
 });
 
 test("watch --lock-state --poll: lock and unlock, found by re-reading", async () => {
