@@ -54,8 +54,10 @@ export interface ClientDisplay {
 }
 
 /**
- * The protocol counters of WTSINFOEX_LEVEL1. They are DWORDs, so they wrap at 4 GiB on a
- * long-lived session; a console session (no remote protocol) reports zeros.
+ * The protocol counters of WTSINFOEX_LEVEL1 (WTSINFO carries the same on Server 2008 and later:
+ * Cassia issue #8, https://github.com/danports/cassia/issues/8). They are DWORDs, so they wrap
+ * at 4 GiB on a long-lived session; the double reports zeros for a console session (no public
+ * capture of real Windows' console counters was found).
  */
 export interface SessionCounters {
   /** Bytes received from the client. */
@@ -138,7 +140,9 @@ export function getSessionDetail(id: number, options?: ServerOption): Promise<Se
     const session = await getSession(id, contextOptions<ServerOption>(context));
     const client = await queryOptional(context, id, WTS_CLIENT_INFO, decodeWtsClientW);
     const ex = await queryOptional(context, id, WTSInfoClass.WTSSessionInfoEx, decodeWtsInfoExW);
-    // A session without a client (the console, a listener) answers an all-zero WTSCLIENTW.
+    // A session without a client (the console, a listener) is taken to answer zeros for the
+    // display and build, as the double does; no capture of real Windows' answer for the console
+    // was found, so zeros are read as "none" rather than shown as a 0x0 display.
     const hasDisplay = client !== undefined && (client.hRes !== 0 || client.vRes !== 0);
     return {
       ...session,

@@ -584,6 +584,10 @@ static size_t query_class(Session *s, DWORD_ info, uint8_t *result, DWORD_ *erro
       copy_fixed(c.ClientAddress, 31, s->client_address_text);
       c.HRes = (uint16_t)s->hres;
       c.VRes = (uint16_t)s->vres;
+      /* A WTS_CLIENT_DISPLAY code (1 = 4 bpp, 4 = 16 bpp, 24 = 24 bpp, ...), not bits: the
+       * WTSCLIENTW page sends ColorDepth to WTS_CLIENT_DISPLAY's list. A session without a client
+       * (console, listener) leaves HRes/VRes/ColorDepth/ClientBuildNumber 0 here; no capture of
+       * real Windows' answer for the console was found (evidence missing, said in the report). */
       c.ColorDepth = (uint16_t)s->color_depth;
       copy_fixed(c.ClientDirectory, 261, s->client_directory);
       c.ClientBuildNumber = (uint32_t)s->client_build;
