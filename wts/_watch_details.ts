@@ -78,6 +78,9 @@ export async function* watchWithDetails(
       for (const change of changes) yield changeEvent(change, flags, at, server);
     }
   } finally {
+    // A next() still pending when the consumer leaves settles during return(): a failure it
+    // carries then has nobody to read it and must not become an unhandled rejection.
+    pending?.catch(() => {});
     await raw.return?.();
   }
 }
