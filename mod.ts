@@ -37,6 +37,8 @@ export * from "./wts/server.ts";
 export * from "./wts/fanout.ts";
 export * from "./wts/events.ts";
 export * from "./wts/targets.ts";
+export * from "./wts/session_detail.ts";
+export * from "./wts/watch_servers.ts";
 export * from "./rm/session.ts";
 export * from "./rm/locks.ts";
 export * from "./rm/release.ts";

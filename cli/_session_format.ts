@@ -42,6 +42,9 @@ export interface SessionJson {
   idleMs: number | null;
   /** The session winsession runs in (local server only; always false for a named server). */
   current: boolean;
+  /** Whether the desktop is locked; `null` when unknown or not read (`lockedReason` says). */
+  locked: boolean | null;
+  lockedReason: string | null;
 }
 
 /** A process as `--json` prints it. */
@@ -115,6 +118,8 @@ export function toSessionJson(session: Session, currentId: number | null = null)
     logonTime: iso(session.logonTime),
     idleMs: session.idleMs,
     current: isCurrent(session, currentId),
+    locked: session.locked,
+    lockedReason: session.lockedReason,
   };
 }
 

@@ -51,6 +51,8 @@ test("sessions --json: the documented fields, ISO dates and nulls", async () => 
     "logonTime",
     "idleMs",
     "current",
+    "locked",
+    "lockedReason",
   ]);
   const bob = sessions.find((s: { id: number }) => s.id === 2);
   assert.deepEqual(bob, {
@@ -69,6 +71,8 @@ test("sessions --json: the documented fields, ISO dates and nulls", async () => 
     logonTime: "2026-01-02T03:04:05.000Z",
     idleMs: null,
     current: false,
+    locked: null,
+    lockedReason: "not read: pass lockState: true to listSessions, or use getSession",
   });
   const alice = sessions.find((s: { id: number }) => s.id === 1);
   assert.equal(alice.idleMs, 3 * HOUR + 12 * 60_000 + 5_000);

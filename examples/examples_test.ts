@@ -9,6 +9,7 @@ import { rmDoubles } from "../tests/doubles_rm.ts";
 import { logoffIdle } from "./logoff_idle.ts";
 import { freeFilesAndRestart } from "./free_files_and_restart.ts";
 import { type LogonRecord, watchLogons } from "./watch_logons.ts";
+import { logoffSession } from "../mod.ts";
 
 const HOUR = 3_600_000;
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * HOUR);
@@ -175,9 +176,9 @@ async function until(condition: () => boolean, what: string) {
   assert.ok(condition(), `never happened: ${what}`);
 }
 
-Deno.test("watch_logons appends logons and logoffs as JSON lines until aborted", async () => {
+Deno.test("watch_logons appends who logged on and off as JSON lines until aborted", async () => {
   useDoubles();
-  doubles.addSession({ id: 2, winStation: "RDP-Tcp#1", state: ConnectState.Active, user: "alice" });
+  doubles.addSession({ id: 1, winStation: "Console", state: ConnectState.Active, user: "admin" });
   const folder = await Deno.makeTempDir({ prefix: "winsession-example-" });
   const file = `${folder}/logons.jsonl`;
   try {
@@ -189,11 +190,21 @@ Deno.test("watch_logons appends logons and logoffs as JSON lines until aborted",
       onRecord: (record) => records.push(record),
     });
     await doubles.waitUntilPending(1);
+    doubles.addSession({
+      id: 2,
+      winStation: "RDP-Tcp#1",
+      state: ConnectState.Active,
+      user: "alice",
+      domain: "CONTOSO",
+      clientName: "LAPTOP-7",
+      clientAddress: "10.0.0.5",
+    });
     doubles.injectEvent(WTS_EVENT_LOGON);
     await until(() => records.length === 1, "the logon line");
     await doubles.waitUntilPending(1);
-    doubles.injectEvent(WTS_EVENT_CONNECT); // not a logon or logoff: not written
+    doubles.injectEvent(WTS_EVENT_CONNECT); // nothing changed: not written
     await doubles.waitUntilPending(1);
+    await logoffSession(2);
     doubles.injectEvent(WTS_EVENT_LOGOFF);
     await until(() => records.length === 2, "the logoff line");
     controller.abort();
@@ -201,9 +212,14 @@ Deno.test("watch_logons appends logons and logoffs as JSON lines until aborted",
 
     const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
     const written = lines.map((line) => JSON.parse(line) as LogonRecord);
-    assert.deepEqual(written.map((r) => r.type), ["logon", "logoff"]);
-    assert.deepEqual(written[0]!.users, [
-      { sessionId: 2, user: "alice", domain: "", state: "Active" },
+    assert.deepEqual(written.map((r) => [r.type, r.sessionId, r.user]), [
+      ["logon", 2, "alice"],
+      ["logoff", 2, "alice"],
+    ]);
+    assert.deepEqual([written[0]!.domain, written[0]!.clientName, written[0]!.clientAddress], [
+      "CONTOSO",
+      "LAPTOP-7",
+      "10.0.0.5",
     ]);
     assert.ok(!Number.isNaN(Date.parse(written[0]!.at)));
     assertNoLeaks();

@@ -1,9 +1,10 @@
 /**
  * Watch logons and logoffs and append each as one JSON line to a file, until Ctrl+C.
  *
- * Each line: `{"at":"2026-11-22T14:05:00.000Z","type":"logon","server":"","users":[…]}` where
- * `users` lists who is signed in right after the event (Windows reports the event, not the
- * session it concerns).
+ * Each line says who: `{"at":"2026-11-22T14:05:00.000Z","type":"logon","server":"",
+ * "sessionId":3,"user":"alice","domain":"CONTOSO","clientName":"LAPTOP-7",
+ * "clientAddress":"10.0.0.5"}` (`watchSessions` compares the session table before and after
+ * each Windows event; the address is what the client reported).
  *
  * Usage (on Windows):
  *
@@ -13,18 +14,26 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { listSessions, type SessionEventType, watchSessions } from "../mod.ts";
+import { type SessionEventKind, watchSessions } from "../mod.ts";
 
 /** One line of the output file. */
 export interface LogonRecord {
   /** When the event arrived (ISO 8601). */
   at: string;
   /** `logon` or `logoff`. */
-  type: SessionEventType;
+  type: SessionEventKind;
   /** "" for this machine. */
   server: string;
-  /** Who is signed in right after the event, or null when that could not be read. */
-  users: { sessionId: number; user: string; domain: string; state: string }[] | null;
+  /** The session that logged on or off. */
+  sessionId: number;
+  /** Who logged on or off. */
+  user: string;
+  /** Their domain. */
+  domain: string;
+  /** The client computer, "" when none (the console). */
+  clientName: string;
+  /** The client's address as it reported it, or null. */
+  clientAddress: string | null;
 }
 
 /** What {@linkcode watchLogons} does. */
@@ -39,7 +48,7 @@ export interface WatchLogonsOptions {
   onRecord?: (record: LogonRecord) => void;
 }
 
-const WATCHED: ReadonlySet<SessionEventType> = new Set(["logon", "logoff"]);
+const WATCHED: ReadonlySet<SessionEventKind> = new Set(["logon", "logoff"]);
 
 /** Appends logon/logoff events to `options.file` until `options.signal` aborts; returns the count. */
 export async function watchLogons(options: WatchLogonsOptions): Promise<number> {
@@ -47,20 +56,17 @@ export async function watchLogons(options: WatchLogonsOptions): Promise<number> 
   const encoder = new TextEncoder();
   let written = 0;
   for await (const event of watchSessions({ server: options.server, signal: options.signal })) {
-    if (!WATCHED.has(event.type)) continue;
-    let users: LogonRecord["users"] = null;
-    try {
-      users = (await listSessions({ server: options.server }))
-        .filter((session) => session.user !== "")
-        .map((s) => ({ sessionId: s.id, user: s.user, domain: s.domain, state: s.state }));
-    } catch {
-      // The event still counts; only the snapshot is missing.
-    }
+    // A raw event (sessionId null) is a wake that changed nothing visible: nobody to name.
+    if (!WATCHED.has(event.type) || event.sessionId === null) continue;
     const record: LogonRecord = {
       at: event.at.toISOString(),
       type: event.type,
       server: event.server,
-      users,
+      sessionId: event.sessionId,
+      user: event.user,
+      domain: event.domain,
+      clientName: event.clientName,
+      clientAddress: event.clientAddress,
     };
     await file.write(encoder.encode(JSON.stringify(record) + "\n"));
     written++;
@@ -96,7 +102,7 @@ if (import.meta.main) {
     file: values.file,
     server: values.server,
     signal: controller.signal,
-    onRecord: (r) => console.log(`${r.at} ${r.type}`),
+    onRecord: (r) => console.log(`${r.at} ${r.type} ${r.domain ? `${r.domain}\\` : ""}${r.user}`),
   });
   console.log(`stopped after ${count} event(s)`);
 }

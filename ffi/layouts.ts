@@ -101,7 +101,8 @@ export const WTSINFOW = {
 
 /**
  * WTSINFOEXW at level 1 (WTSINFOEX_LEVEL1_W inside the union), the WTSSessionInfoEx class of
- * WTSQuerySessionInformationW (232 bytes). Only the fields winsession reads are listed.
+ * WTSQuerySessionInformationW (232 bytes). Only the fields winsession reads are listed: the
+ * lock flags and the protocol counters.
  */
 export const WTSINFOEXW = {
   size: 232,
@@ -110,6 +111,12 @@ export const WTSINFOEXW = {
     SessionId: 8, // the union holds LARGE_INTEGERs: 8-aligned
     SessionState: 12,
     SessionFlags: 16,
+    IncomingBytes: 208, // after three WCHAR arrays and five LARGE_INTEGER times
+    OutgoingBytes: 212,
+    IncomingFrames: 216,
+    OutgoingFrames: 220,
+    IncomingCompressedBytes: 224,
+    OutgoingCompressedBytes: 228,
   },
 } as const satisfies StructLayout;
 

@@ -1,6 +1,6 @@
 /**
  * The lock state of a session: decodes `WTSINFOEXW` (the `WTSSessionInfoEx` class of
- * WTSQuerySessionInformationW, level 1) and turns its `SessionFlags` into locked/unlocked,
+ * WTSQuerySessionInformationW, level 1: lock flags and protocol counters) and turns its `SessionFlags` into locked/unlocked,
  * with the Windows 7 / Server 2008 R2 reversal handled by the server's OS version.
  *
  * @module
@@ -25,6 +25,18 @@ export interface WtsInfoExLevel1 {
   sessionState: number;
   /** `SessionFlags` as an unsigned DWORD (`WTS_SESSIONSTATE_*`). */
   sessionFlags: number;
+  /** `IncomingBytes`: bytes received from the client (DWORD: wraps at 4 GiB). */
+  incomingBytes: number;
+  /** `OutgoingBytes`: bytes sent to the client (DWORD: wraps at 4 GiB). */
+  outgoingBytes: number;
+  /** `IncomingFrames`. */
+  incomingFrames: number;
+  /** `OutgoingFrames`. */
+  outgoingFrames: number;
+  /** `IncomingCompressedBytes`. */
+  incomingCompressedBytes: number;
+  /** `OutgoingCompressedBytes`. */
+  outgoingCompressedBytes: number;
 }
 
 /** A Windows version as RtlGetVersion (or NetServerGetInfo) reports it. */
@@ -71,6 +83,12 @@ export function decodeWtsInfoExW(bytes: Uint8Array): WtsInfoExLevel1 {
     sessionId: view.getUint32(offsets.SessionId, true),
     sessionState: view.getUint32(offsets.SessionState, true),
     sessionFlags: view.getUint32(offsets.SessionFlags, true),
+    incomingBytes: view.getUint32(offsets.IncomingBytes, true),
+    outgoingBytes: view.getUint32(offsets.OutgoingBytes, true),
+    incomingFrames: view.getUint32(offsets.IncomingFrames, true),
+    outgoingFrames: view.getUint32(offsets.OutgoingFrames, true),
+    incomingCompressedBytes: view.getUint32(offsets.IncomingCompressedBytes, true),
+    outgoingCompressedBytes: view.getUint32(offsets.OutgoingCompressedBytes, true),
   };
 }
 

@@ -12,18 +12,30 @@ const SERVER_2022 = { major: 10, minor: 0 };
 const WINDOWS_7 = { major: 6, minor: 1 }; // also Server 2008 R2
 const WINDOWS_8 = { major: 6, minor: 2 };
 
-Deno.test("decodeWtsInfoExW() reads level, id, state and SessionFlags (a LONG) as unsigned", () => {
+Deno.test("decodeWtsInfoExW() reads level, id, state, SessionFlags (a LONG) as unsigned and the counters", () => {
   const bytes = new Uint8Array(WTSINFOEXW.size);
   const view = new DataView(bytes.buffer);
   view.setUint32(WTSINFOEXW.offsets.Level, 1, true);
   view.setUint32(WTSINFOEXW.offsets.SessionId, 7, true);
   view.setUint32(WTSINFOEXW.offsets.SessionState, 4, true);
   view.setInt32(WTSINFOEXW.offsets.SessionFlags, -1, true); // WTS_SESSIONSTATE_UNKNOWN
+  view.setUint32(WTSINFOEXW.offsets.IncomingBytes, 0xffff_fff0, true);
+  view.setUint32(WTSINFOEXW.offsets.OutgoingBytes, 2, true);
+  view.setUint32(WTSINFOEXW.offsets.IncomingFrames, 3, true);
+  view.setUint32(WTSINFOEXW.offsets.OutgoingFrames, 4, true);
+  view.setUint32(WTSINFOEXW.offsets.IncomingCompressedBytes, 5, true);
+  view.setUint32(WTSINFOEXW.offsets.OutgoingCompressedBytes, 6, true);
   assert.deepEqual(decodeWtsInfoExW(bytes), {
     level: 1,
     sessionId: 7,
     sessionState: 4,
     sessionFlags: WTS_SESSIONSTATE_UNKNOWN,
+    incomingBytes: 0xffff_fff0,
+    outgoingBytes: 2,
+    incomingFrames: 3,
+    outgoingFrames: 4,
+    incomingCompressedBytes: 5,
+    outgoingCompressedBytes: 6,
   });
   assert.throws(() => decodeWtsInfoExW(new Uint8Array(100)), RangeError);
 });

@@ -193,6 +193,13 @@ export interface SessionSetup {
   colorDepth?: number;
   /** WTSINFOEX SessionFlags (0 locked, 1 unlocked, 0xFFFFFFFF unknown = default). */
   sessionFlags?: number;
+  /** Protocol counters of WTSINFO / WTSINFOEX_LEVEL1 (0 by default). */
+  incomingBytes?: number;
+  outgoingBytes?: number;
+  incomingFrames?: number;
+  outgoingFrames?: number;
+  incomingCompressedBytes?: number;
+  outgoingCompressedBytes?: number;
 }
 
 /** A process as {@linkcode doubles.addProcess} creates it. */
@@ -270,6 +277,12 @@ const SESSION_NUMBERS = {
   vres: "vres",
   colorDepth: "color_depth",
   sessionFlags: "session_flags",
+  incomingBytes: "incoming_bytes",
+  outgoingBytes: "outgoing_bytes",
+  incomingFrames: "incoming_frames",
+  outgoingFrames: "outgoing_frames",
+  incomingCompressedBytes: "incoming_compressed_bytes",
+  outgoingCompressedBytes: "outgoing_compressed_bytes",
 } as const satisfies Partial<Record<keyof SessionSetup, string>>;
 
 const SESSION_TIMES = {

@@ -19,7 +19,8 @@
 import { wtsapi32 } from "../ffi/load.ts";
 import { clearLastError, WindowsError } from "../ffi/errors.ts";
 import { closeServerHandle, NonblockingCallError, openServerHandle } from "./_context.ts";
-import type { ServerOption } from "./sessions.ts";
+import type { ServerOption, SessionState } from "./sessions.ts";
+import { watchWithDetails } from "./_watch_details.ts";
 
 /** What happened (one `WTS_EVENT_*` bit). */
 export type SessionEventType =
@@ -33,22 +34,69 @@ export type SessionEventType =
   | "stateChange"
   | "licence";
 
-/** One session event. */
+/**
+ * What an event says happened: a `WTS_EVENT_*` type, or `lock` / `unlock`, which no
+ * `WTS_EVENT_*` bit reports and only a comparison of lock states finds.
+ */
+export type SessionEventKind = SessionEventType | "lock" | "unlock";
+
+/**
+ * One session event. With details (the default) it says who: the session, its user and
+ * client, its state before and after. A wake whose comparison found no change (a licence
+ * event, a change undone before the listing) is still reported, as raw events with
+ * `sessionId` `null`, so nothing Windows signalled is dropped.
+ */
 export interface SessionEvent {
   /** What happened. */
-  type: SessionEventType;
-  /** The whole `WTS_EVENT_*` word the wait returned (several events can arrive together). */
+  type: SessionEventKind;
+  /**
+   * The whole `WTS_EVENT_*` word the wait returned (several events can arrive together); 0 for
+   * a change found by a `pollMs` re-reading, which no wait reported.
+   */
   flags: number;
-  /** When the wait returned. */
+  /** When the wait returned (or the poll ran). */
   at: Date;
   /** `""` for the local server, else the server name given. */
   server: string;
+  /** The session, or `null` for a raw event (no details, or no change found). */
+  sessionId: number | null;
+  /** The user: who logged off for `logoff`/`delete`, else the session's user now; `""` if none. */
+  user: string;
+  /** The user's domain, `""` when none. */
+  domain: string;
+  /** The session's state in the earlier reading; `null` when it did not exist or for raw events. */
+  stateBefore: SessionState | null;
+  /** The session's state now; `null` once it is gone, and for raw events. */
+  state: SessionState | null;
+  /** The client computer's name (the last one known), `""` when none. */
+  clientName: string;
+  /** The client's address as the client reported it (the last one known), or `null`. */
+  clientAddress: string | null;
+  /** Whether the desktop is locked now: only read with `lockState: true`, else `null`. */
+  locked: boolean | null;
 }
 
 /** Options of {@linkcode watchSessions}. */
 export interface WatchOptions extends ServerOption {
   /** Aborting ends the stream cleanly (the pending wait is flushed). */
   signal?: AbortSignal;
+  /**
+   * Say who (default true): list the sessions at the start and after each wake, and yield one
+   * event per change found (see {@linkcode SessionEvent}). `false` yields only the raw
+   * `WTS_EVENT_*` bits, without a listing per wake.
+   */
+  details?: boolean;
+  /**
+   * Also read every session's lock state at each listing (one more query per session) and
+   * yield `lock` / `unlock`; default false. No `WTS_EVENT_*` bit reports a lock, so lock changes
+   * are only seen at the next wake or `pollMs` re-reading.
+   */
+  lockState?: boolean;
+  /**
+   * Also re-read the session table this often (milliseconds) without a wake, to see changes no
+   * event reports (locks); default none.
+   */
+  pollMs?: number;
   /**
    * Called once when watching has really begun: the library loaded, the server answered and the
    * first wait is about to be posted. A failure before that point never calls it, so a CLI can
@@ -73,6 +121,8 @@ export const SESSION_EVENT_BITS: Readonly<Record<SessionEventType, number>> = {
 const EVENT_TYPES = Object.entries(SESSION_EVENT_BITS) as [SessionEventType, number][];
 const WTS_EVENT_ALL = 0x7fff_ffff;
 const WTS_EVENT_FLUSH = 0x8000_0000;
+/** The longest `pollMs`: a timer's limit (2^31 − 1 ms); a longer delay would fire at once. */
+const MAX_POLL_MS = 2 ** 31 - 1;
 /** How often a stop re-posts the flush, in case the wait had not started when it was posted. */
 const REFLUSH_MS = 20;
 
@@ -96,7 +146,22 @@ const REFLUSH_MS = 20;
 export function sessionEvents(flags: number, at: Date, server = ""): SessionEvent[] {
   const events: SessionEvent[] = [];
   for (const [type, bit] of EVENT_TYPES) {
-    if ((flags & bit) !== 0) events.push({ type, flags, at, server });
+    if ((flags & bit) !== 0) {
+      events.push({
+        type,
+        flags,
+        at,
+        server,
+        sessionId: null,
+        user: "",
+        domain: "",
+        stateBefore: null,
+        state: null,
+        clientName: "",
+        clientAddress: null,
+        locked: null,
+      });
+    }
   }
   return events;
 }
@@ -283,8 +348,17 @@ function done(): IteratorResult<SessionEvent> {
 
 /**
  * Session events as they happen, from WTSWaitSystemEvent (run on Deno's FFI thread pool, so
- * the event loop keeps running). Each returned word of `WTS_EVENT_*` flags becomes one
- * {@linkcode SessionEvent} per set bit.
+ * the event loop keeps running), saying who.
+ *
+ * The wait only returns a word of `WTS_EVENT_*` bits, so the sessions are listed when watching
+ * starts and again after each wake (one `listSessions`: an enumeration and four queries per
+ * session), and each difference becomes one {@linkcode SessionEvent} with the session, user,
+ * client and states, and the wake's raw `flags`. A wake that changed nothing visible yields
+ * its raw bits instead (`sessionId` `null`). Changes are never lost between two wakes: each
+ * listing is compared with the previous one, so a change is reported at the latest with the
+ * next wake (or `pollMs` re-reading). `lockState: true` adds `lock` / `unlock` (a lock raises no
+ * `WTS_EVENT_*` bit: combine it with `pollMs`). `details: false` gives one raw event per set
+ * bit and no listings.
  *
  * The stream ends cleanly when `signal` aborts or when a `for await` loop is left (`break`,
  * `return`, an exception): the pending wait is flushed with `WTS_EVENT_FLUSH` and a remote
@@ -301,14 +375,20 @@ function done(): IteratorResult<SessionEvent> {
  * import { watchSessions } from "../mod.ts";
  *
  * for await (const event of watchSessions({ server: "rdsh01" })) {
- *   console.log(event.at.toISOString(), event.type);
+ *   console.log(event.at.toISOString(), event.type, event.sessionId, event.user);
  *   if (event.type === "logoff") break; // flushes the wait and closes the handle
  * }
  * ```
  *
- * @param options The server and an abort signal.
- * @returns The event stream; it starts waiting on the first `next()`.
+ * @param options The server, an abort signal, `details`, `lockState` and `pollMs`.
+ * @returns The event stream; it starts listing and waiting on the first `next()`.
+ * @throws {RangeError} When `pollMs` is not from 1 to 2^31 − 1.
  */
 export function watchSessions(options?: WatchOptions): AsyncIterableIterator<SessionEvent> {
-  return new SessionWatcher(options?.server ?? "", options?.signal, options?.onWatching);
+  const pollMs = options?.pollMs;
+  if (pollMs !== undefined && !(pollMs >= 1 && pollMs <= MAX_POLL_MS)) {
+    throw new RangeError(`pollMs must be from 1 to ${MAX_POLL_MS} milliseconds, got ${pollMs}`);
+  }
+  const raw = new SessionWatcher(options?.server ?? "", options?.signal, options?.onWatching);
+  return options?.details === false ? raw : watchWithDetails(raw, options ?? {});
 }
