@@ -38,3 +38,4 @@ export * from "./rm/session.ts";
 export * from "./rm/locks.ts";
 export * from "./rm/release.ts";
 export * from "./rm/holders.ts";
+export * from "./rm/ask.ts";
