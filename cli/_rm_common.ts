@@ -53,6 +53,27 @@ export function toLockingProcessJson(
   };
 }
 
+/** The executable and owner of each process in `outcome`, from the plan's holders (by pid and
+ * start time; a restarted program is a new process, and is left as read back). */
+export function fillIdentities(
+  outcome: Record<"closed" | "restarted" | "stillRunning" | "notInPlan", LockingProcessJson[]>,
+  holders: readonly LockingProcessJson[],
+): void {
+  const known = new Map(holders.map((h) => [`${h.pid}:${h.startTime}`, h]));
+  for (const list of [outcome.closed, outcome.restarted, outcome.stillRunning, outcome.notInPlan]) {
+    for (const process of list) {
+      const holder = known.get(`${process.pid}:${process.startTime}`);
+      process.executable ??= holder?.executable ?? null;
+      process.owner ??= holder?.owner ?? null;
+    }
+  }
+}
+
+/** Holders by pid and start time, the Restart Manager's identity of a process. */
+export function holdersByKey<T extends RmProcess>(holders: readonly T[]): Map<string, T> {
+  return new Map(holders.map((h) => [`${h.pid}:${h.startFileTime}`, h]));
+}
+
 /** The columns of a process table. */
 export const PROCESS_COLUMNS: Column<RmProcess>[] = [
   { header: "PID", cell: (p) => String(p.pid), right: true },
