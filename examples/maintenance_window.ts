@@ -121,7 +121,12 @@ function isIdle(session: Session, idleMs: number): boolean {
 
 async function runCommand(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
-  const { code } = await new Deno.Command(command!, { args, stdin: "null" }).output();
+  const { code } = await new Deno.Command(command!, {
+    args,
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
   return code;
 }
 

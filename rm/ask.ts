@@ -87,7 +87,19 @@ const DEFAULT_TITLE = "Files need to be updated";
 /** Files named in a box; more are summed up ("and 3 more"). */
 const FILES_SHOWN = 3;
 
-/** Why `process` is not asked, or `null` when its session's user is. */
+/**
+ * Why `process` is not asked, or `null` when its session's user is.
+ *
+ * @example
+ * ```ts ignore
+ * import { notAskedReason } from "./ask.ts";
+ *
+ * notAskedReason(spooler); // "service"
+ * ```
+ *
+ * @param process A program the release would close.
+ * @returns `"service"`, `"session0"`, `"noSession"`, or `null`.
+ */
 export function notAskedReason(process: RmProcess): NotAskedReason | null {
   if (process.type === "Service" || process.serviceName !== null) return "service";
   if (process.sessionId === null) return "noSession";
@@ -270,6 +282,15 @@ function key(process: RmProcess): string {
  * Fills in each ask's `result` from what the release read back (`RmGetList` after acting). A
  * restarted program is a new process (new start time, on Windows a new pid), so one that is
  * missing from the lists is matched to a restarted entry of the same name and session.
+ *
+ * @example
+ * ```ts ignore
+ * import { askOwners, settleAsks } from "./ask.ts";
+ *
+ * const asks = await askOwners(processes, targets);
+ * // … shut down, restart, then read the lists back …
+ * settleAsks(asks, { closed, restarted, stillRunning });
+ * ```
  *
  * @param asks The asks, updated in place.
  * @param lists The release's outcome lists.
