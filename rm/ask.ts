@@ -5,6 +5,10 @@
  * them; No keeps them out of the shutdown (`RmAddFilter` with `RmNoShutdown`, done by
  * `ReleasePlan.execute`); no answer does what `onNoAnswer` says.
  *
+ * Ctrl+C (an aborted `signal`) while the boxes are up takes effect once they are answered or time
+ * out: WTSSendMessageW has no counterpart that withdraws a box, so the wait cannot be cut short
+ * without leaving boxes whose answers nobody reads; nothing is closed after an abort.
+ *
  * Not asked, and closed by the normal release rules as they would be without asking: services,
  * programs in session 0 (services' session, where no user sees a box) and programs the Restart
  * Manager reports without a session. An admin expects a service to follow the release like any

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 
 import { askText, notAskedReason, planAsks } from "./ask.ts";
+import { ShutdownError } from "../ffi/errors.ts";
 import { ReleasePlan } from "./release.ts";
 import type { RmProcess } from "./types.ts";
 import { assertNoLeaks, ConnectState, doubles, useDoubles } from "../tests/doubles.ts";
@@ -163,6 +164,32 @@ askTest("ask: a box that cannot be shown counts as no answer and says why", asyn
   assert.deepEqual(summary(outcome.asks), [[60, true, "failed", "keep", "kept"]]);
   assert.match(outcome.asks[0]!.error!, /ERROR_CTX_WINSTATION_NOT_FOUND|7022/);
   assert.equal(doubles.processAlive(60), true);
+});
+
+askTest(
+  "ask: a program that refuses to close after a Yes is 'running'; plan.asks survives the ShutdownError",
+  async (file) => {
+    holder(file, 80, 2, { refuseShutdown: true });
+    holder(file, 81, 3);
+    doubles.setSessionMessageResponse(2, IDYES);
+    doubles.setSessionMessageResponse(3, IDYES);
+    using plan = await ReleasePlan.create([file]);
+    await assert.rejects(plan.execute({ ask: {} }), ShutdownError);
+    assert.deepEqual(plan.asks.map((a) => [a.process.pid, a.answer, a.result]), [
+      [80, "yes", "running"],
+      [81, "yes", "closed"],
+    ]);
+  },
+);
+
+askTest("ask: an already aborted signal shows no box and closes nothing", async (file) => {
+  holder(file, 90, 2);
+  using plan = await ReleasePlan.create([file]);
+  const stop = new AbortController();
+  stop.abort(new Error("interrupted"));
+  await assert.rejects(plan.execute({ ask: {}, signal: stop.signal }), /interrupted/);
+  assert.equal(doubles.lastMessage().count, 0);
+  assert.equal(doubles.processAlive(90), true);
 });
 
 askTest("ask with restart: closed programs come back and say so", async (file) => {

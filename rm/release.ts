@@ -291,6 +291,8 @@ export class ReleasePlan implements Disposable {
     }
     let kept = 0;
     if (options.ask) {
+      // Interrupted already: no box is shown to anybody, nothing is done.
+      options.signal?.throwIfAborted();
       // Asked before the re-list below, which then still catches what appeared while waiting.
       this.#asks = await askOwners(this.processes, this.targets, options.ask);
       for (const ask of this.#asks) {
