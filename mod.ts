@@ -42,3 +42,5 @@ export * from "./wts/watch_servers.ts";
 export * from "./rm/session.ts";
 export * from "./rm/locks.ts";
 export * from "./rm/release.ts";
+export * from "./rm/holders.ts";
+export * from "./rm/ask.ts";

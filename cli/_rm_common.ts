@@ -7,7 +7,13 @@
  */
 
 import { type CliContext, CliError, type CliIO, type Column, ExitCode } from "./common.ts";
-import { ProtectedFolderError, type RmProcess, type RmRebootReason, shortenPath } from "../mod.ts";
+import {
+  type HolderIdentity,
+  ProtectedFolderError,
+  type RmProcess,
+  type RmRebootReason,
+  shortenPath,
+} from "../mod.ts";
 
 /** A process as `locks --json` and `release --json` print it. */
 export interface LockingProcessJson {
@@ -22,11 +28,15 @@ export interface LockingProcessJson {
   restartable: boolean;
   /** Full paths of the checked files it holds; null when not worked out (`--no-attribute`). */
   paths: string[] | null;
+  /** The executable's full path; null when the process could not be opened (or is gone). */
+  executable: string | null;
+  /** `DOMAIN\user` of its token (a service's account), the SID text when unmapped, or null. */
+  owner: string | null;
 }
 
 /** The `--json` form of a process holding files. */
 export function toLockingProcessJson(
-  process: RmProcess & { paths?: string[] | null },
+  process: RmProcess & { paths?: string[] | null } & Partial<HolderIdentity>,
 ): LockingProcessJson {
   return {
     pid: process.pid,
@@ -38,7 +48,30 @@ export function toLockingProcessJson(
     sessionId: process.sessionId,
     restartable: process.restartable,
     paths: process.paths ?? null,
+    executable: process.executable ?? null,
+    owner: process.owner ?? null,
   };
+}
+
+/** The executable and owner of each process in `outcome`, from the plan's holders (by pid and
+ * start time; a restarted program is a new process, and is left as read back). */
+export function fillIdentities(
+  outcome: Record<"closed" | "restarted" | "stillRunning" | "notInPlan", LockingProcessJson[]>,
+  holders: readonly LockingProcessJson[],
+): void {
+  const known = new Map(holders.map((h) => [`${h.pid}:${h.startTime}`, h]));
+  for (const list of [outcome.closed, outcome.restarted, outcome.stillRunning, outcome.notInPlan]) {
+    for (const process of list) {
+      const holder = known.get(`${process.pid}:${process.startTime}`);
+      process.executable ??= holder?.executable ?? null;
+      process.owner ??= holder?.owner ?? null;
+    }
+  }
+}
+
+/** Holders by pid and start time, the Restart Manager's identity of a process. */
+export function holdersByKey<T extends RmProcess>(holders: readonly T[]): Map<string, T> {
+  return new Map(holders.map((h) => [`${h.pid}:${h.startFileTime}`, h]));
 }
 
 /** The columns of a process table. */
@@ -49,6 +82,12 @@ export const PROCESS_COLUMNS: Column<RmProcess>[] = [
   { header: "SERVICE", cell: (p) => p.serviceName ?? "" },
   { header: "SESSION", cell: (p) => p.sessionId === null ? "" : String(p.sessionId), right: true },
   { header: "RESTARTABLE", cell: (p) => p.restartable ? "yes" : "no" },
+];
+
+/** Who runs a holder and what it is (see `identifyHolders`): "?" where Windows refused. */
+export const HOLDER_COLUMNS: Column<RmProcess & Partial<HolderIdentity>>[] = [
+  { header: "USER", cell: (p) => p.owner ?? "?" },
+  { header: "EXE", cell: (p) => p.executable ?? "?" },
 ];
 
 /** The Restart Manager's status flags of a process. */

@@ -12,9 +12,16 @@
 
 import type { Command } from "./commander.ts";
 import { type CliContext, type Column, ExitCode, formatTable, printJson } from "./common.ts";
-import { findLockingProcesses, type LockingProcess, type LockReport } from "../mod.ts";
+import {
+  findLockingProcesses,
+  type HolderIdentity,
+  identifyHolders,
+  type LockingProcess,
+  type LockReport,
+} from "../mod.ts";
 import {
   filesWord,
+  HOLDER_COLUMNS,
   type LockingProcessJson,
   pathFailure,
   PROCESS_COLUMNS,
@@ -60,10 +67,12 @@ const PATHS_COLUMN: Column<LockingProcess> = {
   cell: (p) => (p.paths ?? []).join(", "),
 };
 
-function lockTable(report: LockReport): string {
-  const columns: Column<LockingProcess>[] = report.attributed
-    ? [...PROCESS_COLUMNS, PATHS_COLUMN]
-    : PROCESS_COLUMNS;
+function lockTable(
+  report: LockReport & { processes: (LockingProcess & HolderIdentity)[] },
+): string {
+  const columns: Column<LockingProcess & HolderIdentity>[] = report.attributed
+    ? [...PROCESS_COLUMNS, ...HOLDER_COLUMNS, PATHS_COLUMN]
+    : [...PROCESS_COLUMNS, ...HOLDER_COLUMNS];
   return formatTable(report.processes, columns);
 }
 
@@ -90,11 +99,13 @@ Examples:
     )
     .action(async (paths, options) => {
       requireRead(paths);
-      const report = await findLockingProcesses(paths, {
+      const found = await findLockingProcesses(paths, {
         recursive: options.recursive === true,
         attribute: options.attribute !== false,
         cwd: io.cwd(),
       }).catch(pathFailure);
+      // Who and what: the executable and owner of each holder (null where Windows refuses).
+      const report = { ...found, processes: await identifyHolders(found.processes) };
       context.exitCode = report.processes.length > 0 ? ExitCode.Locked : ExitCode.Ok;
       if (options.json) {
         printJson(io, toLockReportJson(report));

@@ -6,6 +6,7 @@ import { main } from "./main.ts";
 import { RestartManagerSession } from "../rm/session.ts";
 import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
+import { accountDoubles } from "../tests/doubles_accounts.ts";
 import { recordingIO } from "./_testing.ts";
 
 useDoubles();
@@ -57,16 +58,20 @@ cliTest("locks: a table with PATHS and exit 10 when something holds them", async
   const io = recordingIO({ cwd: dir });
   assert.equal(await main(["locks", "--recursive", "."], io), ExitCode.Locked);
   const lines = io.stdout.trimEnd().split("\n");
-  assert.match(lines[0]!, /^\s*PID\s+APP\s+TYPE\s+SERVICE\s+SESSION\s+RESTARTABLE\s+PATHS$/);
+  assert.match(
+    lines[0]!,
+    /^\s*PID\s+APP\s+TYPE\s+SERVICE\s+SESSION\s+RESTARTABLE\s+USER\s+EXE\s+PATHS$/,
+  );
   assert.equal(lines.length, 3);
   const row101 = lines.find((line) => /^\s*101 /.test(line))!;
-  assert.match(row101, /App 101\s+Service\s+Spooler\s+0\s+yes\s+.*a\.txt$/);
+  assert.match(row101, /App 101\s+Service\s+Spooler\s+0\s+yes\s+\?\s+app101\.exe\s+.*a\.txt$/);
   const row102 = lines.find((line) => /^\s*102 /.test(line))!;
-  assert.match(row102, /App 102\s+MainWindow\s+1\s+no\s+.*c\.txt$/);
+  assert.match(row102, /App 102\s+MainWindow\s+1\s+no\s+\?\s+app102\.exe\s+.*c\.txt$/);
 });
 
 cliTest("locks --json: documented fields, exit 10", async (dir) => {
-  addProcess(201);
+  accountDoubles.add({ sid: "S-1-5-21-1-2-3-1001", domain: "CONTOSO", name: "alice" });
+  addProcess(201, { sid: "S-1-5-21-1-2-3-1001", imagePath: "C:\\App\\app201.exe" });
   rmDoubles.lock(join(dir, "b.txt"), 201);
   const io = recordingIO();
   assert.equal(await main(["locks", "--json", join(dir, "b.txt")], io), ExitCode.Locked);
@@ -93,6 +98,8 @@ cliTest("locks --json: documented fields, exit 10", async (dir) => {
     sessionId: 1,
     restartable: true,
     paths: [join(dir, "b.txt")],
+    executable: "C:\\App\\app201.exe",
+    owner: "CONTOSO\\alice",
   }]);
 });
 

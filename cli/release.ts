@@ -25,6 +25,7 @@ import {
   printJson,
 } from "./common.ts";
 import {
+  identifyHolders,
   type LockTarget,
   protectedFolderReason,
   type ReleaseOutcome,
@@ -36,7 +37,20 @@ import {
   type WindowsErrorJson,
 } from "../mod.ts";
 import {
+  askingLine,
+  askOptions,
+  asksJson,
+  askTable,
+  keptError,
+  type OwnerAskJson,
+  plannedAsksJson,
+  printAskPlan,
+} from "./_release_ask.ts";
+import {
   filesWord,
+  fillIdentities,
+  HOLDER_COLUMNS,
+  holdersByKey,
   interruptSignal,
   type LockingProcessJson,
   pathFailure,
@@ -92,6 +106,8 @@ export interface ReleaseJson {
   outcome: ReleaseOutcomeJson | null;
   /** Whether programs remain closed that the release closed (exit code 11). */
   leftClosed: boolean;
+  /** With `--ask`: every planned program, asked or not, its answer and result; else null. */
+  asks: OwnerAskJson[] | null;
 }
 
 type Lists = Pick<ReleaseOutcome, "closed" | "restarted" | "stillRunning" | "notInPlan">;
@@ -178,6 +194,12 @@ export function registerReleaseCommand(program: Command, context: CliContext): v
       "--allow-protected-folder",
       "allow a drive root, the Users folder, a profile or a Windows folder",
     )
+    .option("--ask", "ask each user session's owner (Yes/No box) before closing its programs")
+    .option("--ask-timeout <seconds>", "with --ask: how long the boxes wait (default 60)")
+    .option(
+      "--on-no-answer <action>",
+      "with --ask: close or keep programs nobody answered for (keep)",
+    )
     .option("-n, --dry-run", "only show the plan: nothing is closed (exit 0 or 10 like locks)")
     .option("--json", "print the plan and the outcome as one JSON document")
     .option("-y, --yes", "do not ask for confirmation (needed without a terminal)")
@@ -185,15 +207,17 @@ export function registerReleaseCommand(program: Command, context: CliContext): v
       "after",
       `
 Exit codes: 0 done (dry run: nothing holds the paths), 10 dry run and something holds them,
-11 programs left closed (named on stderr), 5 not confirmed or a protected folder,
+or with --ask owners kept programs open (the files are still in use), 11 programs left closed (named on stderr), 5 not confirmed or a protected folder,
 2 bad path, 4 no --allow-read, 1 Windows error (e.g. ERROR_FAIL_SHUTDOWN), 130 interrupted.
 
 Examples:
   winsession release C:\\app\\app.dll --restart
-  winsession release --recursive C:\\app --force --yes --json`,
+  winsession release --recursive C:\\app --force --yes --json
+  winsession release D:\\Finance\\Budget.xlsx --ask --ask-timeout 120 --on-no-answer keep`,
     )
     .action(async (paths, options) => {
       requireRead(paths);
+      const ask = askOptions(options);
       const dryRun = options.dryRun === true;
       if (options.json && !dryRun && !options.yes) {
         throw new CliError("--json needs --yes or --dry-run: a question would corrupt the JSON");
@@ -204,16 +228,19 @@ Examples:
         // A dry run closes nothing, so it shows protected folders instead of refusing them.
         allowProtectedFolders: dryRun || options.allowProtectedFolder === true,
       }).catch(pathFailure);
+      // Who and what, before anything is asked or confirmed.
+      const holders = await identifyHolders(plan.processes);
       const document: ReleaseJson = {
         dryRun,
         fileCount: plan.files.length,
         targets: targetsJson(plan.targets),
         plan: {
-          processes: plan.processes.map(toLockingProcessJson),
+          processes: holders.map(toLockingProcessJson),
           rebootReasons: [...plan.rebootReasons],
         },
         outcome: null,
         leftClosed: false,
+        asks: ask ? plannedAsksJson(holders, plan.targets, ask) : null,
       };
       const held = plan.processes.length > 0;
       if (dryRun) context.exitCode = held ? ExitCode.Locked : ExitCode.Ok;
@@ -223,11 +250,12 @@ Examples:
           io.out(`No process holds the given paths (${filesWord(plan.files.length)} checked).\n`);
           return;
         }
-        io.out(formatTable(plan.processes, PROCESS_COLUMNS));
+        io.out(formatTable(holders, [...PROCESS_COLUMNS, ...HOLDER_COLUMNS]));
         const reboot = rebootReasonLines(plan.rebootReasons);
         if (reboot) io.err(reboot);
       }
       if (dryRun) {
+        if (ask) printAskPlan(io, plan.processes, plan.targets, ask);
         io.out(`Dry run: nothing was closed (${filesWord(plan.files.length)} checked).\n`);
         for (const target of document.targets) {
           if (target.protected) {
@@ -243,7 +271,10 @@ Examples:
       const what = count === 1 ? "this process" : `these ${count} processes`;
       await confirm(
         io,
-        `Close ${what}${options.force ? " (forced)" : ""}${expansionText(plan.targets)}?`,
+        `${ask ? "Ask the owners, then close" : "Close"} ${what}${
+          options.force ? " (forced)" : ""
+        }` +
+          `${expansionText(plan.targets)}?`,
         options.yes,
       );
 
@@ -257,6 +288,10 @@ Examples:
           restart: options.restart === true,
           restartOnFailure: options.restartOnFailure !== false,
           signal: interrupt.signal,
+          ask: ask && {
+            ...ask,
+            onAsking: (sessions) => io.err(askingLine(sessions, ask.timeoutSeconds!)),
+          },
           onProgress: json
             ? undefined
             : (task, percent) =>
@@ -270,6 +305,8 @@ Examples:
           rebootReasons: outcome.rebootReasons,
         }, null);
         document.leftClosed = leftClosed;
+        fillIdentities(document.outcome, document.plan.processes);
+        if (ask) document.asks = asksJson(outcome.asks, holdersByKey(holders));
         if (json) printJson(io, document);
         else {
           io.out(`Closed ${processesWord(outcome.closed.length + outcome.restarted.length)}.\n`);
@@ -282,6 +319,7 @@ Examples:
           }
           const stillNeeded = rebootReasonLines(outcome.rebootReasons);
           if (stillNeeded) io.err(stillNeeded);
+          if (document.asks) io.out(askTable(document.asks));
         }
         if (leftClosed) {
           throw new CliError(
@@ -290,9 +328,13 @@ Examples:
             ExitCode.ProgramsLeftClosed,
           );
         }
+        const kept = keptError(outcome.asks);
+        if (kept) throw kept;
       } catch (error) {
         progress.done();
         if (!(error instanceof ShutdownError)) throw error;
+        if (ask) document.asks = asksJson(plan.asks, holdersByKey(holders));
+        if (ask && !json) io.out(askTable(document.asks!));
         throw explainShutdownError(error as ShutdownError<RmProcess>, {
           io,
           json,
@@ -327,6 +369,7 @@ function explainShutdownError(
     rebootReasons: [],
   }, error.interrupted ? { name: "Interrupted", message: "interrupted (Ctrl+C)" } : cause);
   document.leftClosed = lists.closed.length > 0;
+  fillIdentities(document.outcome, document.plan.processes);
   if (json) printJson(io, document);
   else {
     const failed = lists.stillRunning.filter((p) => p.status.includes("ErrorOnStop"));

@@ -358,7 +358,9 @@ cliTest("release --json: the plan, then the outcome, as one document", async (di
     "plan",
     "outcome",
     "leftClosed",
+    "asks",
   ]);
+  assert.equal(doc.asks, null); // no --ask
   assert.equal(doc.dryRun, false);
   assert.equal(doc.fileCount, 3);
   assert.deepEqual(doc.targets, [{

@@ -10,6 +10,7 @@ import { logoffIdle } from "./logoff_idle.ts";
 import { freeFilesAndRestart } from "./free_files_and_restart.ts";
 import { type LogonRecord, watchLogons } from "./watch_logons.ts";
 import { logoffSession } from "../mod.ts";
+import { maintenanceWindow } from "./maintenance_window.ts";
 
 const HOUR = 3_600_000;
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * HOUR);
@@ -222,6 +223,155 @@ Deno.test("watch_logons appends who logged on and off as JSON lines until aborte
       "10.0.0.5",
     ]);
     assert.ok(!Number.isNaN(Date.parse(written[0]!.at)));
+    assertNoLeaks();
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+// ---- maintenance_window ---------------------------------------------------------------------
+
+const IDYES = 6;
+const IDNO = 7;
+
+/** Sessions 2 (alice, idle 10 h), 3 (bob, idle 1 h), 4 (carol, disconnected), 5 (svc-backup,
+ * idle 12 h, exempt); the folder's core.dll held by alice's App (session 2) and a service. */
+async function maintenanceHost() {
+  idleSessions(); // sessions 0-4 as for logoff_idle; 1 runs the script
+  doubles.addSession({
+    id: 5,
+    winStation: "RDP-Tcp#5",
+    state: ConnectState.Active,
+    user: "svc-backup",
+    domain: "CONTOSO",
+    lastInputTime: hoursAgo(12),
+  });
+  const folder = await Deno.realPath(await Deno.makeTempDir({ prefix: "winsession-mw-" }));
+  const core = join(folder, "core.dll");
+  await Deno.writeTextFile(core, "old");
+  doubles.addProcess({
+    pid: 4300,
+    sessionId: 2,
+    name: "app.exe",
+    appName: "Contoso App",
+    appType: 1,
+    restartable: true,
+    createTime: hoursAgo(2),
+  });
+  doubles.addProcess({
+    pid: 4400,
+    sessionId: 0,
+    name: "contososvc.exe",
+    appName: "Contoso Service",
+    service: "ContosoSvc",
+    appType: 3,
+    restartable: true,
+    createTime: hoursAgo(3),
+  });
+  rmDoubles.lock(core, 4300);
+  rmDoubles.lock(core, 4400);
+  return folder;
+}
+
+Deno.test("maintenance_window: a dry run messages, logs off, closes and updates nothing", async () => {
+  const folder = await maintenanceHost();
+  try {
+    const lines: string[] = [];
+    let ran = false;
+    const result = await maintenanceWindow({
+      folder,
+      update: () => (ran = true, Promise.resolve(0)),
+      exempt: ["contoso\\SVC-BACKUP"],
+      log: (line) => lines.push(line),
+    });
+    assert.deepEqual(result.loggedOff.map((s) => s.sessionId).sort(), [2, 4]);
+    assert.ok(result.messaged.length >= 4);
+    assert.equal(doubles.lastMessage().count, 0);
+    assert.equal(doubles.calls("WTSLogoffSession"), 0);
+    assert.equal(doubles.calls("RmShutdown"), 0);
+    assert.equal(ran, false);
+    assert.ok(lines.some((l) => /would ask session 2: Contoso App/.test(l)), lines.join("\n"));
+    assert.ok(lines.some((l) => /--apply/.test(l)));
+    assert.equal(result.exitCode, 0);
+    assertNoLeaks();
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("maintenance_window --apply: owner says yes → closed, updated, restarted; reboot code", async () => {
+  const folder = await maintenanceHost();
+  try {
+    doubles.setSessionMessageResponse(2, IDYES);
+    const waited: number[] = [];
+    let ran = 0;
+    const result = await maintenanceWindow({
+      folder,
+      apply: true,
+      waitMinutes: 5,
+      idleHours: 12, // alice (idle 10 h, her App holds the folder) stays; carol is disconnected
+      exempt: ["svc-backup"],
+      update: () => (ran++, Promise.resolve(3010)), // msiexec: success, reboot required
+      sleep: (ms) => (waited.push(ms), Promise.resolve()),
+      log: () => {},
+    });
+    assert.deepEqual(waited, [300_000]);
+    assert.deepEqual(result.loggedOff.map((s) => s.sessionId), [4]);
+    assert.equal(doubles.calls("WTSLogoffSession"), 1);
+    assert.equal(ran, 1);
+    assert.deepEqual(result.asks.map((a) => [a.process.pid, a.asked, a.answer, a.result]), [
+      [4300, true, "yes", "restarted"],
+      [4400, false, null, "restarted"],
+    ]);
+    assert.deepEqual(result.stillClosed, []);
+    assert.equal(result.exitCode, 12); // reboot required
+    assertNoLeaks();
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("maintenance_window --apply: owner says no → nothing closed, update postponed, exit 10", async () => {
+  const folder = await maintenanceHost();
+  try {
+    doubles.setSessionMessageResponse(2, IDNO);
+    let ran = false;
+    const result = await maintenanceWindow({
+      folder,
+      apply: true,
+      idleHours: 100, // nobody idle enough; only the disconnected session 4 is logged off
+      update: () => (ran = true, Promise.resolve(0)),
+      sleep: () => Promise.resolve(),
+      log: () => {},
+    });
+    assert.deepEqual(result.loggedOff.map((s) => s.sessionId), [4]);
+    assert.equal(ran, false);
+    assert.equal(doubles.calls("RmShutdown"), 0);
+    assert.equal(doubles.processAlive(4300), true);
+    assert.equal(doubles.processAlive(4400), true);
+    assert.deepEqual(result.asks.map((a) => a.result), ["kept", "running"]);
+    assert.equal(result.exitCode, 10);
+    assertNoLeaks();
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("maintenance_window --apply: a failing update still restarts; exit 1", async () => {
+  const folder = await maintenanceHost();
+  try {
+    doubles.setSessionMessageResponse(2, IDYES);
+    const result = await maintenanceWindow({
+      folder,
+      apply: true,
+      idleHours: 12,
+      update: () => Promise.reject(new Error("disk full")),
+      sleep: () => Promise.resolve(),
+      log: () => {},
+    });
+    assert.equal(result.updated, false);
+    assert.deepEqual(result.asks.map((a) => a.result), ["restarted", "restarted"]);
+    assert.equal(result.exitCode, 1);
     assertNoLeaks();
   } finally {
     await Deno.remove(folder, { recursive: true });

@@ -184,3 +184,51 @@ Deno.test("OpenProcessToken: an unclosed token shows as a kernel handle; a close
   assert.equal(kernel32().GetLastError(), ERROR_INVALID_HANDLE);
   assertNoLeaks();
 });
+
+Deno.test("OpenProcessToken on an OpenProcess handle + TokenUser: the process's SID after TOKEN_USER", () => {
+  useDoubles();
+  doubles.addProcess({ pid: 900, sessionId: 2, name: "x.exe", sid: "S-1-5-21-1-2-3-1001" });
+  doubles.addProcess({ pid: 901, sessionId: 2, name: "p.exe", sid: "S-1-5-18", tokenDenied: true });
+  const process = kernel32().OpenProcess(0x1000, 0, 900); // PROCESS_QUERY_LIMITED_INFORMATION
+  const slot = new BigUint64Array(1);
+  try {
+    assert.equal(advapi32().OpenProcessToken(process, TOKEN_QUERY, new Uint8Array(slot.buffer)), 1);
+    const token = Deno.UnsafePointer.create(slot[0]!);
+    try {
+      const returned = new Uint32Array(1);
+      const short = new BigUint64Array(2);
+      assert.equal(
+        advapi32().GetTokenInformation(token, 1, new Uint8Array(short.buffer), 16, returned),
+        0,
+      );
+      assert.equal(kernel32().GetLastError(), ERROR_INSUFFICIENT_BUFFER);
+      assert.equal(returned[0], 16 + ALICE.length);
+      const info = new BigUint64Array(11);
+      const bytes = new Uint8Array(info.buffer);
+      assert.equal(advapi32().GetTokenInformation(token, 1, bytes, bytes.length, returned), 1);
+      // User.Sid points at the SID stored right after the 16-byte TOKEN_USER.
+      assert.equal(info[0], BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes))) + 16n);
+      assert.deepEqual([...bytes.subarray(16, 16 + ALICE.length)], [...ALICE]);
+    } finally {
+      assert.equal(kernel32().CloseHandle(Deno.UnsafePointer.create(slot[0]!)), 1);
+    }
+  } finally {
+    kernel32().CloseHandle(process);
+  }
+  const denied = kernel32().OpenProcess(0x1000, 0, 901);
+  try {
+    assert.notEqual(denied, null);
+    assert.equal(advapi32().OpenProcessToken(denied, TOKEN_QUERY, new Uint8Array(slot.buffer)), 0);
+    assert.equal(kernel32().GetLastError(), 5); // ERROR_ACCESS_DENIED
+  } finally {
+    kernel32().CloseHandle(denied);
+  }
+  const noQuery = kernel32().OpenProcess(0x0001, 0, 900); // PROCESS_TERMINATE only
+  try {
+    assert.equal(advapi32().OpenProcessToken(noQuery, TOKEN_QUERY, new Uint8Array(slot.buffer)), 0);
+    assert.equal(kernel32().GetLastError(), 5);
+  } finally {
+    kernel32().CloseHandle(noQuery);
+  }
+  assertNoLeaks();
+});

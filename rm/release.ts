@@ -21,6 +21,7 @@
  */
 
 import { ProtectedFolderError, ShutdownError } from "../ffi/errors.ts";
+import { askOwners, type AskOwnersOptions, type OwnerAsk, settleAsks } from "./ask.ts";
 import {
   DEFAULT_BATCH_SIZE,
   expandTargets,
@@ -66,6 +67,13 @@ export interface ReleaseOptions {
    * with `interrupted: true` is thrown. A restart after an abort runs without the signal.
    */
   signal?: AbortSignal;
+  /**
+   * Ask the owners first (see `askOwners`): every user session holding the files gets one Yes/No
+   * box, all at once; programs whose owners said No (and, with `onNoAnswer: "keep"`, those who
+   * did not answer) are kept out of the shutdown by a `noShutdown` filter. Services and
+   * session-0 programs are not asked and are closed as usual.
+   */
+  ask?: AskOwnersOptions;
 }
 
 /** What {@linkcode ReleasePlan.execute} reports: read back from `RmGetList` after acting. */
@@ -87,6 +95,8 @@ export interface ReleaseOutcome {
   rebootReasons: RmRebootReason[];
   /** The raw `RM_REBOOT_REASON` flags. */
   rebootReasonFlags: number;
+  /** With `ask`: every planned program, asked or not, its answer and its result; else empty. */
+  asks: OwnerAsk[];
 }
 
 function processKey(process: RmProcess): string {
@@ -165,6 +175,7 @@ export class ReleasePlan implements Disposable {
   readonly rebootReasons: readonly RmRebootReason[];
   readonly #session: RestartManagerSession | null;
   #executed = false;
+  #asks: OwnerAsk[] = [];
 
   private constructor(
     expanded: { files: string[]; targets: LockTarget[] },
@@ -221,6 +232,14 @@ export class ReleasePlan implements Disposable {
     }
   }
 
+  /**
+   * With `execute({ ask })`: every planned program, its owner's answer and (once the release
+   * acted) its result; also after a {@linkcode ShutdownError}. Empty before or without `ask`.
+   */
+  get asks(): readonly OwnerAsk[] {
+    return this.#asks;
+  }
+
   /** Ends the plan's Restart Manager session. Calling it again does nothing. */
   end(): void {
     this.#session?.end();
@@ -267,7 +286,23 @@ export class ReleasePlan implements Disposable {
         restartAttempted: false,
         rebootReasons: [...this.rebootReasons],
         rebootReasonFlags: 0,
+        asks: [],
       };
+    }
+    let kept = 0;
+    if (options.ask) {
+      // Interrupted already: no box is shown to anybody, nothing is done.
+      options.signal?.throwIfAborted();
+      // Asked before the re-list below, which then still catches what appeared while waiting.
+      this.#asks = await askOwners(this.processes, this.targets, options.ask);
+      for (const ask of this.#asks) {
+        if (ask.decision !== "keep") continue;
+        rm.addFilter({
+          process: { pid: ask.process.pid, startTime: ask.process.startFileTime },
+          action: "noShutdown",
+        });
+        kept++;
+      }
     }
     const planned = new Set(this.processes.map(processKey));
     const notInPlan = new Set<string>();
@@ -283,12 +318,15 @@ export class ReleasePlan implements Disposable {
     const { signal, onProgress } = options;
     let failure: { error: unknown } | undefined;
     try {
-      await rm.shutdown({
-        force: options.force,
-        onlyRegistered: options.onlyRegistered,
-        signal,
-        onProgress: onProgress && ((percent) => onProgress("shutdown", percent)),
-      });
+      // Every owner said No: nothing is to be closed, so no shutdown runs at all.
+      if (kept < this.processes.length) {
+        await rm.shutdown({
+          force: options.force,
+          onlyRegistered: options.onlyRegistered,
+          signal,
+          onProgress: onProgress && ((percent) => onProgress("shutdown", percent)),
+        });
+      }
     } catch (error) {
       failure = { error };
     }
@@ -311,6 +349,7 @@ export class ReleasePlan implements Disposable {
     }
     const after = rm.list();
     const lists = classify(after.processes, this.processes, notInPlan, restartAttempted);
+    settleAsks(this.#asks, lists);
     if (failure !== undefined) {
       const stopped = signal?.aborted === true;
       const what = stopped ? "interrupted" : "did not fully succeed";
@@ -326,6 +365,7 @@ export class ReleasePlan implements Disposable {
       restartAttempted,
       rebootReasons: after.rebootReasons,
       rebootReasonFlags: after.rebootReasonFlags,
+      asks: this.#asks,
     };
   }
 }

@@ -32,6 +32,7 @@ import { main } from "../cli/main.ts";
 import { type CliIO, denoIO } from "../cli/common.ts";
 import { doubles, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
+import { accountDoubles } from "../tests/doubles_accounts.ts";
 
 /** How long every WTS call on the slow server `RDS02` takes in the demo. */
 export const SLOW_SERVER_DELAY_MS = 300;
@@ -86,6 +87,11 @@ export function seedDemo(options: DemoOptions = {}): Demo {
   const file = `${folder}${separator}Budget.xlsx`;
   Deno.writeTextFileSync(file, "demo");
   rmDoubles.lock(file, 4120);
+  // `locks` names each holder's owner and executable; `release --ask`: alice answers No.
+  accountDoubles.add({ sid: ALICE_SID, domain: "CONTOSO", name: "alice" });
+  accountDoubles.add({ sid: BOB_SID, domain: "CONTOSO", name: "bob" });
+  accountDoubles.add({ sid: "S-1-5-18", domain: "NT AUTHORITY", name: "SYSTEM" });
+  doubles.setSessionMessageResponse(2, 7); // IDNO
   return {
     paths: [[DEMO_FILE, file], [DEMO_FOLDER, folder]],
     [Symbol.dispose]() {
@@ -151,6 +157,9 @@ function seedLocalServer(now: Date, ago: (minutes: number) => Date): void {
       workingSet: 48_000_000,
       userTime: 1_250_000_000n,
       kernelTime: 310_000_000n,
+      imagePath: p.name === "EXCEL.EXE"
+        ? "C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE"
+        : `C:\\Windows\\${p.name}`,
       appName: p.name === "EXCEL.EXE" ? "Microsoft Excel" : "",
       appType: p.name === "EXCEL.EXE" ? 1 : 2,
       restartable: p.name === "EXCEL.EXE",

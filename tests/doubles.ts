@@ -75,6 +75,8 @@ export const WTS_CONTROL_SYMBOLS = {
   dbl_wait_pending: { parameters: [], result: "i32" },
   dbl_message_set_response: { parameters: ["u32", "u32"], result: "void" },
   dbl_message_set_timeout_response: { parameters: ["u32"], result: "void" },
+  dbl_message_set_session_response: { parameters: ["buffer", "u32", "u32", "u32"], result: "i32" },
+  dbl_message_session_last: { parameters: ["buffer", "u32", "buffer", "usize"], result: "i32" },
   dbl_os_version_set: { parameters: ["u32", "u32", "u32"], result: "void" },
   dbl_server_os_version: { parameters: ["buffer", "u32", "u32"], result: "i32" },
   dbl_message_last: {
@@ -234,6 +236,9 @@ export interface ProcessSetup {
   refuseShutdown?: boolean;
   /** OpenProcess (and WTSTerminateProcess) fail with ERROR_ACCESS_DENIED. */
   accessDenied?: boolean;
+  /** OpenProcess works but OpenProcessToken fails with ERROR_ACCESS_DENIED (a protected process,
+   * or another user's token without elevation). */
+  tokenDenied?: boolean;
 }
 
 /** The message WTSSendMessageW last showed. */
@@ -315,6 +320,7 @@ const PROCESS_NUMBERS = {
   restartable: "restartable",
   refuseShutdown: "refuse_shutdown",
   accessDenied: "access_denied",
+  tokenDenied: "token_denied",
 } as const satisfies Partial<Record<keyof ProcessSetup, string>>;
 
 function toU64(value: Date | bigint | number | boolean): bigint {
@@ -499,6 +505,30 @@ export const doubles = {
   /** WTSSendMessageW with bWait answers `response` after `delayMs` (IDOK = 1 by default). */
   setMessageResponse(response: number, delayMs = 0): void {
     wtsSymbols().dbl_message_set_response(response, delayMs);
+  },
+
+  /**
+   * A waited box in `sessionId` (on `server`, "" = local) answers `response` after `delayMs`,
+   * whatever {@linkcode doubles.setMessageResponse} says for other sessions: IDYES 6, IDNO 7,
+   * IDTIMEOUT 32000, or 0 as some Server builds answer a timeout.
+   */
+  setSessionMessageResponse(sessionId: number, response: number, delayMs = 0, server = ""): void {
+    check(
+      wtsSymbols().dbl_message_set_session_response(cString(server), sessionId, response, delayMs),
+      `message reply for session ${sessionId}`,
+    );
+  },
+
+  /** How many boxes `sessionId` was sent since reset, and the text of the last one. */
+  sessionMessage(sessionId: number, server = ""): { count: number; text: string } {
+    const text = new Uint8Array(2048);
+    const count = wtsSymbols().dbl_message_session_last(
+      cString(server),
+      sessionId,
+      text,
+      BigInt(text.length),
+    );
+    return { count, text: readCString(text) };
   },
 
   /** The last message shown, and how many were sent since reset. */

@@ -24,7 +24,13 @@ enum {
 };
 
 #define TOKEN_QUERY_ 0x0008u
+#define TOKEN_USER_CLASS 1       /* TokenUser in TOKEN_INFORMATION_CLASS (winnt.h) */
 #define TOKEN_ELEVATION_CLASS 20 /* TokenElevation in TOKEN_INFORMATION_CLASS (winnt.h) */
+#define PROCESS_QUERY_INFORMATION_ 0x0400u
+#define PROCESS_QUERY_LIMITED_INFORMATION_ 0x1000u
+/* TOKEN_USER on x64: SID_AND_ATTRIBUTES { PSID Sid; DWORD Attributes; } padded to 16 bytes; the
+ * SID itself follows in the same buffer, Sid pointing at it. */
+#define TOKEN_USER_HEADER 16u
 
 /* ---- the account table -------------------------------------------------------------------- */
 typedef struct Account {
@@ -170,6 +176,8 @@ DBL_EXPORT BOOL_ WINAPI_ LookupAccountSidW(const wchar16 *system, const uint8_t 
 typedef struct Token {
   uint32_t magic;
   DWORD_ access;
+  uint8_t user_sid[68]; /* TokenUser, captured when the token is opened; user_sid_len 0 = none */
+  uint32_t user_sid_len;
 } Token;
 
 #define TOKEN_MAGIC 0x544F4B4Eu /* "TOKN" */
@@ -200,9 +208,18 @@ static int close_token(void *handle) {
 
 /*
  * BOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)
- * Only the current-process pseudo-handle ((HANDLE)-1, what GetCurrentProcess returns:
- * https://learn.microsoft.com/en-us/windows/win32/api/processthreadsapi/nf-processthreadsapi-getcurrentprocess)
- * is supported; any other handle fails with ERROR_INVALID_HANDLE.
+ * ProcessHandle is the current-process pseudo-handle ((HANDLE)-1, what GetCurrentProcess
+ * returns: https://learn.microsoft.com/en-us/windows/win32/api/processthreadsapi/nf-processthreadsapi-getcurrentprocess)
+ * or a process handle from the kernel32 double's OpenProcess; anything else fails with
+ * ERROR_INVALID_HANDLE. The process handle needs PROCESS_QUERY_LIMITED_INFORMATION (or
+ * PROCESS_QUERY_INFORMATION, which implies it): the page said PROCESS_QUERY_INFORMATION until
+ * MicrosoftDocs/sdk-api PR #1268 corrected it to the limited right, which is all it checks.
+ * A process marked token_denied opens (the limited right is granted even for protected
+ * processes: psutil issue #1372, "OpenProcess : change logic when requesting
+ * PROCESS_QUERY_INFORMATION which fails for protected processes (win 8+)") but its token does not:
+ * ERROR_ACCESS_DENIED, as for a protected process or another user's process whose token DACL
+ * does not grant TOKEN_QUERY. Exactly which processes behave so on a given host is not
+ * documented; the double models the two outcomes, not a rule for choosing them.
  */
 DBL_EXPORT BOOL_ WINAPI_ OpenProcessToken(HANDLE_ process, DWORD_ access, HANDLE_ *token) {
   DWORD_ error;
@@ -214,14 +231,32 @@ DBL_EXPORT BOOL_ WINAPI_ OpenProcessToken(HANDLE_ process, DWORD_ access, HANDLE
     dbl_set_last_error(ERROR_INVALID_PARAMETER_);
     return 0;
   }
-  if (process != (HANDLE_)(intptr_t)-1) {
+  DWORD_ pid = 0, process_access = 0;
+  if (process == (HANDLE_)(intptr_t)-1) {
+    pid = dbl_current_pid();
+  } else if (!dbl_resolve_process_handle(process, &pid, &process_access)) {
     dbl_set_last_error(ERROR_INVALID_HANDLE_);
     return 0;
+  } else if (!(process_access &
+               (PROCESS_QUERY_LIMITED_INFORMATION_ | PROCESS_QUERY_INFORMATION_))) {
+    dbl_set_last_error(ERROR_ACCESS_DENIED_);
+    return 0;
   }
-  Token *t = malloc(sizeof *t);
+  Token *t = calloc(1, sizeof *t);
   t->magic = TOKEN_MAGIC;
   t->access = access;
   dbl_lock();
+  const DblProcess *p = dbl_process_find_any("", pid);
+  if (p && p->token_denied && process != (HANDLE_)(intptr_t)-1) {
+    dbl_unlock();
+    free(t);
+    dbl_set_last_error(ERROR_ACCESS_DENIED_);
+    return 0;
+  }
+  if (p && p->sid_len) {
+    memcpy(t->user_sid, p->sid, p->sid_len);
+    t->user_sid_len = p->sid_len;
+  }
   if (tokens_used == tokens_capacity) {
     tokens_capacity = tokens_capacity ? tokens_capacity * 2 : 16;
     tokens = realloc(tokens, tokens_capacity * sizeof *tokens);
@@ -237,10 +272,14 @@ DBL_EXPORT BOOL_ WINAPI_ OpenProcessToken(HANDLE_ process, DWORD_ access, HANDLE
  * BOOL GetTokenInformation(HANDLE TokenHandle, TOKEN_INFORMATION_CLASS TokenInformationClass,
  *                          LPVOID TokenInformation, DWORD TokenInformationLength,
  *                          PDWORD ReturnLength)
- * TokenElevation (20) only: TOKEN_ELEVATION { DWORD TokenIsElevated }, 4 bytes. A short buffer
- * fails with ERROR_INSUFFICIENT_BUFFER and *ReturnLength = 4; a token opened without
- * TOKEN_QUERY fails with ERROR_ACCESS_DENIED, as the page says querying needs it
- * (https://learn.microsoft.com/en-us/windows/win32/api/securitybaseapi/nf-securitybaseapi-gettokeninformation).
+ * TokenElevation (20): TOKEN_ELEVATION { DWORD TokenIsElevated }, 4 bytes.
+ * TokenUser (1): TOKEN_USER (https://learn.microsoft.com/en-us/windows/win32/api/winnt/ns-winnt-token_user)
+ * with the SID after it in the same buffer, 16 + SID bytes; SE_TOKEN_USER (ntifs.h) documents
+ * that TOKEN_USER plus SECURITY_MAX_SID_SIZE (68) always suffices. The SID is the process's
+ * (the table's sid); a process seeded without one has no modelled user: ERROR_INVALID_PARAMETER.
+ * A short buffer fails with ERROR_INSUFFICIENT_BUFFER and *ReturnLength = the size needed; a
+ * token opened without TOKEN_QUERY fails with ERROR_ACCESS_DENIED, as the page says querying
+ * needs it (https://learn.microsoft.com/en-us/windows/win32/api/securitybaseapi/nf-securitybaseapi-gettokeninformation).
  * Other classes are not modelled: ERROR_INVALID_PARAMETER.
  */
 DBL_EXPORT BOOL_ WINAPI_ GetTokenInformation(HANDLE_ handle, DWORD_ information_class,
@@ -255,6 +294,9 @@ DBL_EXPORT BOOL_ WINAPI_ GetTokenInformation(HANDLE_ handle, DWORD_ information_
   size_t i = token_index(handle);
   DWORD_ access = i == (size_t)-1 ? 0 : tokens[i]->access;
   DWORD_ elevated = token_elevated;
+  uint8_t sid[68];
+  uint32_t sid_len = i == (size_t)-1 ? 0 : tokens[i]->user_sid_len;
+  if (sid_len) memcpy(sid, tokens[i]->user_sid, sid_len);
   dbl_unlock();
   if (i == (size_t)-1) {
     dbl_set_last_error(ERROR_INVALID_HANDLE_);
@@ -264,7 +306,28 @@ DBL_EXPORT BOOL_ WINAPI_ GetTokenInformation(HANDLE_ handle, DWORD_ information_
     dbl_set_last_error(ERROR_ACCESS_DENIED_);
     return 0;
   }
-  if (information_class != TOKEN_ELEVATION_CLASS || !return_length) {
+  if (!return_length) {
+    dbl_set_last_error(ERROR_INVALID_PARAMETER_);
+    return 0;
+  }
+  if (information_class == TOKEN_USER_CLASS) {
+    if (!sid_len) {
+      dbl_set_last_error(ERROR_INVALID_PARAMETER_);
+      return 0;
+    }
+    *return_length = TOKEN_USER_HEADER + sid_len;
+    if (!information || length < TOKEN_USER_HEADER + sid_len) {
+      dbl_set_last_error(ERROR_INSUFFICIENT_BUFFER_);
+      return 0;
+    }
+    uint8_t *out = information;
+    void *sid_pointer = out + TOKEN_USER_HEADER;
+    memset(out, 0, TOKEN_USER_HEADER); /* Attributes: "no attributes defined for user SIDs" */
+    memcpy(out, &sid_pointer, sizeof sid_pointer);
+    memcpy(out + TOKEN_USER_HEADER, sid, sid_len);
+    return 1;
+  }
+  if (information_class != TOKEN_ELEVATION_CLASS) {
     dbl_set_last_error(ERROR_INVALID_PARAMETER_);
     return 0;
   }

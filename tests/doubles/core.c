@@ -402,6 +402,7 @@ int32_t dbl_process_set_u64(const char *server, DWORD_ pid, const char *field, u
   else if (strcmp(field, "restartable") == 0) p->restartable = value != 0;
   else if (strcmp(field, "refuse_shutdown") == 0) p->refuse_shutdown = value != 0;
   else if (strcmp(field, "access_denied") == 0) p->access_denied = value != 0;
+  else if (strcmp(field, "token_denied") == 0) p->token_denied = value != 0;
   else if (strcmp(field, "session_id") == 0) p->session_id = v32;
   else result = -1;
   dbl_unlock();
@@ -471,6 +472,26 @@ int dbl_close_foreign_handle(void *handle) {
   for (size_t i = 0; i < count; i++)
     if (closers[i](handle)) return 1;
   return 0;
+}
+
+static int (*process_handle_resolver)(void *, DWORD_ *, DWORD_ *);
+
+void dbl_on_resolve_process_handle(int (*resolver)(void *handle, DWORD_ *pid, DWORD_ *access)) {
+#ifdef _WIN32
+  HMODULE pinned; /* the resolver must outlive any FreeLibrary of its module */
+  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                     (LPCWSTR)(void *)resolver, &pinned);
+#endif
+  dbl_lock();
+  process_handle_resolver = resolver;
+  dbl_unlock();
+}
+
+int dbl_resolve_process_handle(void *handle, DWORD_ *pid, DWORD_ *access) {
+  dbl_lock();
+  int (*resolver)(void *, DWORD_ *, DWORD_ *) = process_handle_resolver;
+  dbl_unlock();
+  return resolver ? resolver(handle, pid, access) : 0;
 }
 
 void dbl_reset(void) {

@@ -71,6 +71,7 @@ typedef struct DblProcess {
   BOOL_ restartable;
   BOOL_ refuse_shutdown;    /* RmShutdown without force cannot close it */
   BOOL_ access_denied;      /* OpenProcess fails with ERROR_ACCESS_DENIED */
+  BOOL_ token_denied;       /* OpenProcess works, OpenProcessToken fails with ERROR_ACCESS_DENIED */
   int alive;
   DWORD_ exit_code;
   uint64_t exit_time;       /* FILETIME when it ended (0 while alive) */
@@ -118,6 +119,11 @@ void dbl_on_reset(void (*hook)(void));
  * handle, lowers the kernel handle counter the opener raised with dbl_count_handle(1). */
 void dbl_on_close_handle(int (*closer)(void *handle));
 int dbl_close_foreign_handle(void *handle);
+/* Process handles kernel32 opens that another double takes (advapi32's OpenProcessToken): the
+ * kernel32 double registers the resolver; dbl_resolve_process_handle returns 1 with the pid and
+ * the access the handle was opened with, 0 for a handle that is no open process handle. */
+void dbl_on_resolve_process_handle(int (*resolver)(void *handle, DWORD_ *pid, DWORD_ *access));
+int dbl_resolve_process_handle(void *handle, DWORD_ *pid, DWORD_ *access);
 
 /* ---- identity of "this" process (GetCurrentProcessId, WTS_CURRENT_SESSION, console) -------- */
 DBL_EXPORT void dbl_set_current_pid(DWORD_ pid);          /* default: the real process id */
@@ -136,7 +142,7 @@ DBL_EXPORT int32_t dbl_process_set_str(const char *server, DWORD_ pid, const cha
                                        const char *value);
 /* field: create_time, user_time, kernel_time, exit_time, threads, handles, pagefile,
  * peak_pagefile, working_set, peak_working_set, app_type, app_status, restartable,
- * refuse_shutdown, access_denied, session_id. 0 ok, -1 unknown field or process. */
+ * refuse_shutdown, access_denied, token_denied, session_id. 0 ok, -1 unknown field or process. */
 DBL_EXPORT int32_t dbl_process_set_u64(const char *server, DWORD_ pid, const char *field,
                                        uint64_t value);
 DBL_EXPORT int32_t dbl_process_alive(const char *server, DWORD_ pid);     /* 1, 0, -1 unknown */

@@ -233,6 +233,22 @@ DBL_EXPORT HANDLE_ WINAPI_ K32(OpenProcess)(DWORD_ access, BOOL_ inherit, DWORD_
   return h;
 }
 
+/* For the advapi32 double's OpenProcessToken: the pid and access of one of our handles. */
+static int resolve_process_handle(void *handle, DWORD_ *pid, DWORD_ *access) {
+  dbl_lock();
+  KernelHandle *h = handle_resolve(handle);
+  if (h) {
+    *pid = h->pid;
+    *access = h->access;
+  }
+  dbl_unlock();
+  return h != NULL;
+}
+
+__attribute__((constructor)) static void register_process_handles(void) {
+  dbl_on_resolve_process_handle(resolve_process_handle);
+}
+
 DBL_EXPORT BOOL_ WINAPI_ K32(CloseHandle)(HANDLE_ handle) {
   if (should_fail("CloseHandle")) return 0;
   dbl_lock();

@@ -186,6 +186,34 @@ static int32_t messages_sent;
 static char last_title[1024], last_text[4096];
 static DWORD_ last_style, last_timeout;
 static int32_t last_wait;
+/* Per-session replies and the text each session was last shown: one admin tool asks several
+ * sessions at once (release --ask), each user answering for themselves. */
+typedef struct SessionMessage {
+  char server[256];
+  DWORD_ session_id;
+  int has_reply;
+  DWORD_ response;
+  uint32_t delay_ms;
+  int32_t sent;
+  char text[2048];
+} SessionMessage;
+static SessionMessage session_messages[64];
+static size_t session_messages_used;
+
+/* Caller holds dbl_lock. NULL when the table is full and create is set. */
+static SessionMessage *session_message(const char *server, DWORD_ session_id, int create) {
+  for (size_t i = 0; i < session_messages_used; i++)
+    if (session_messages[i].session_id == session_id &&
+        dbl_server_equal(session_messages[i].server, server))
+      return &session_messages[i];
+  if (!create || session_messages_used == sizeof session_messages / sizeof session_messages[0])
+    return NULL;
+  SessionMessage *m = &session_messages[session_messages_used++];
+  memset(m, 0, sizeof *m);
+  strncpy(m->server, server ? server : "", sizeof m->server - 1);
+  m->session_id = session_id;
+  return m;
+}
 
 #define GROW(array, used, capacity)                                                     \
   do {                                                                                  \
@@ -277,6 +305,7 @@ static void reset_wtsapi32(void) {
   os_minor = 0;
   os_build = 20348;
   messages_sent = 0;
+  session_messages_used = 0;
   last_title[0] = last_text[0] = 0;
   last_style = last_timeout = 0;
   last_wait = 0;
@@ -750,6 +779,15 @@ DBL_EXPORT BOOL_ WINAPI_ WTSSendMessageW(void *h, DWORD_ session_id, const wchar
   messages_sent++;
   DWORD_ answer = message_response;
   uint32_t delay = message_delay_ms;
+  SessionMessage *own = session_message(server->name, session_id, 1);
+  if (own) {
+    own->sent++;
+    dbl_utf16_to_utf8(message, own->text, sizeof own->text);
+    if (own->has_reply) {
+      answer = own->response;
+      delay = own->delay_ms;
+    }
+  }
   dbl_unlock();
   if (!wait) {
     *response = IDASYNC_;
@@ -1362,6 +1400,35 @@ DBL_EXPORT void dbl_message_set_response(DWORD_ response, uint32_t delay_ms) {
   message_response = response;
   message_delay_ms = delay_ms;
   dbl_unlock();
+}
+
+/* A waited box in session_id on server ("" = local) answers response after delay_ms, whatever
+ * dbl_message_set_response says for the others. 0 ok, -1 table full. */
+DBL_EXPORT int32_t dbl_message_set_session_response(const char *server, DWORD_ session_id,
+                                                    DWORD_ response, uint32_t delay_ms) {
+  dbl_lock();
+  SessionMessage *m = session_message(server ? server : "", session_id, 1);
+  if (m) {
+    m->has_reply = 1;
+    m->response = response;
+    m->delay_ms = delay_ms;
+  }
+  dbl_unlock();
+  return m ? 0 : -1;
+}
+
+/* How many boxes session_id on server was sent since reset, and the text of the last one. */
+DBL_EXPORT int32_t dbl_message_session_last(const char *server, DWORD_ session_id, char *text,
+                                            size_t text_size) {
+  dbl_lock();
+  const SessionMessage *m = session_message(server ? server : "", session_id, 0);
+  int32_t sent = m ? m->sent : 0;
+  if (text && text_size) {
+    strncpy(text, m ? m->text : "", text_size - 1);
+    text[text_size - 1] = 0;
+  }
+  dbl_unlock();
+  return sent;
 }
 
 DBL_EXPORT void dbl_message_set_timeout_response(DWORD_ response) {
