@@ -37,3 +37,4 @@ export * from "./wts/events.ts";
 export * from "./rm/session.ts";
 export * from "./rm/locks.ts";
 export * from "./rm/release.ts";
+export * from "./rm/wait.ts";
