@@ -38,3 +38,4 @@ export * from "./rm/session.ts";
 export * from "./rm/locks.ts";
 export * from "./rm/release.ts";
 export * from "./rm/wait.ts";
+export * from "./rm/exclusions.ts";

@@ -19,19 +19,25 @@ import {
   type CliContext,
   CliError,
   type CliIO,
+  collect,
   confirm,
   ExitCode,
   formatTable,
+  parseSecondsOption,
   printJson,
 } from "./common.ts";
 import {
   type LockTarget,
+  parseExclusion,
   protectedFolderReason,
   type ReleaseOutcome,
   ReleasePlan,
+  resolveExclusions,
   type RmProcess,
+  type RmRebootReason,
   shortenPath,
   ShutdownError,
+  ShutdownTimeoutError,
   WindowsError,
   type WindowsErrorJson,
 } from "../mod.ts";
@@ -80,6 +86,12 @@ export interface ReleaseOutcomeJson {
   rebootReasons: string[];
   /** The failure, when the release did not fully succeed; else null. */
   error: WindowsErrorJson | { name: string; message: string } | null;
+  /** Kept running by `--exclude` (also in stillRunning). */
+  kept: LockingProcessJson[];
+  /** A reboot is needed to replace the files (exit code 12). */
+  rebootRequired: boolean;
+  /** `--shutdown-timeout` passed and the shutdown was cancelled. */
+  timedOut: boolean;
 }
 
 /** What `release --json` prints: the plan, then the outcome, as one document. */
@@ -92,13 +104,22 @@ export interface ReleaseJson {
   outcome: ReleaseOutcomeJson | null;
   /** Whether programs remain closed that the release closed (exit code 11). */
   leftClosed: boolean;
+  /** The holders `--exclude` keeps running: not closed, not asked about. */
+  excluded: LockingProcessJson[];
+  /** A reboot is needed to replace the files (exit code 12); the reasons are in the plan. */
+  rebootRequired: boolean;
 }
 
 type Lists = Pick<ReleaseOutcome, "closed" | "restarted" | "stillRunning" | "notInPlan">;
 
 function outcomeJson(
-  lists: Lists,
-  extra: { restartAttempted: boolean; interrupted: boolean; rebootReasons: readonly string[] },
+  lists: Lists & { kept?: readonly RmProcess[] },
+  extra: {
+    restartAttempted: boolean;
+    interrupted: boolean;
+    rebootReasons: readonly string[];
+    rebootRequired?: boolean;
+  },
   error: unknown,
 ): ReleaseOutcomeJson {
   return {
@@ -116,6 +137,9 @@ function outcomeJson(
       : error instanceof Error
       ? { name: error.name, message: error.message }
       : { name: "Error", message: String(error) },
+    kept: (lists.kept ?? []).map(toLockingProcessJson),
+    rebootRequired: extra.rebootRequired ?? false,
+    timedOut: error instanceof ShutdownTimeoutError,
   };
 }
 
@@ -178,6 +202,15 @@ export function registerReleaseCommand(program: Command, context: CliContext): v
       "--allow-protected-folder",
       "allow a drive root, the Users folder, a profile or a Windows folder",
     )
+    .option(
+      "--exclude <pid|image|service>",
+      "keep this program running (repeatable): a pid, an executable (name or full path), a service",
+      collect,
+    )
+    .option(
+      "--shutdown-timeout <seconds>",
+      "cancel the shutdown when it takes longer; say what closed (restarted with --restart)",
+    )
     .option("-n, --dry-run", "only show the plan: nothing is closed (exit 0 or 10 like locks)")
     .option("--json", "print the plan and the outcome as one JSON document")
     .option("-y, --yes", "do not ask for confirmation (needed without a terminal)")
@@ -185,14 +218,21 @@ export function registerReleaseCommand(program: Command, context: CliContext): v
       "after",
       `
 Exit codes: 0 done (dry run: nothing holds the paths), 10 dry run and something holds them,
-11 programs left closed (named on stderr), 5 not confirmed or a protected folder,
-2 bad path, 4 no --allow-read, 1 Windows error (e.g. ERROR_FAIL_SHUTDOWN), 130 interrupted.
+11 programs left closed (named on stderr), 12 a reboot is needed (ERROR_FAIL_NOACTION_REBOOT
+or reboot reasons; nothing was closed), 13 no file was checked, 5 not confirmed or a protected
+folder, 2 bad path or --exclude, 4 no --allow-read, 1 Windows error (e.g. ERROR_FAIL_SHUTDOWN,
+or --shutdown-timeout passed with nothing left closed), 130 interrupted.
 
 Examples:
   winsession release C:\\app\\app.dll --restart
-  winsession release --recursive C:\\app --force --yes --json`,
+  winsession release --recursive C:\\app --force --yes --json
+  winsession release -r C:\\app --exclude Spooler --exclude 4242 --shutdown-timeout 60`,
     )
     .action(async (paths, options) => {
+      const shutdownTimeoutMs = options.shutdownTimeout === undefined
+        ? undefined
+        : parseSecondsOption(options.shutdownTimeout, "--shutdown-timeout") * 1000;
+      const exclude = ((options.exclude ?? []) as string[]).map(parseExclusion);
       requireRead(paths);
       const dryRun = options.dryRun === true;
       if (options.json && !dryRun && !options.yes) {
@@ -214,11 +254,21 @@ Examples:
         },
         outcome: null,
         leftClosed: false,
+        excluded: [],
+        rebootRequired: plan.rebootReasons.length > 0,
       };
+      // Validated against the plan before anything is asked or closed: a typo is refused.
+      const excluded = resolveExclusions(exclude, plan.processes).flatMap((r) => r.processes);
+      document.excluded = excluded.map(toLockingProcessJson);
       const held = plan.processes.length > 0;
       if (dryRun) context.exitCode = held ? ExitCode.Locked : ExitCode.Ok;
+      if (plan.files.length === 0) context.exitCode = ExitCode.NothingChecked;
       if (options.json && (dryRun || !held)) return printJson(io, document);
       if (!options.json) {
+        if (plan.files.length === 0) {
+          io.err("winsession: nothing was checked: the given folders hold no file\n");
+          return;
+        }
         if (!held) {
           io.out(`No process holds the given paths (${filesWord(plan.files.length)} checked).\n`);
           return;
@@ -226,6 +276,7 @@ Examples:
         io.out(formatTable(plan.processes, PROCESS_COLUMNS));
         const reboot = rebootReasonLines(plan.rebootReasons);
         if (reboot) io.err(reboot);
+        if (excluded.length > 0) io.err(`Kept running (--exclude): ${names(excluded)}\n`);
       }
       if (dryRun) {
         io.out(`Dry run: nothing was closed (${filesWord(plan.files.length)} checked).\n`);
@@ -239,7 +290,7 @@ Examples:
         }
         return;
       }
-      const count = plan.processes.length;
+      const count = plan.processes.length - excluded.length;
       const what = count === 1 ? "this process" : `these ${count} processes`;
       await confirm(
         io,
@@ -257,6 +308,8 @@ Examples:
           restart: options.restart === true,
           restartOnFailure: options.restartOnFailure !== false,
           signal: interrupt.signal,
+          exclude,
+          shutdownTimeoutMs,
           onProgress: json
             ? undefined
             : (task, percent) =>
@@ -268,8 +321,13 @@ Examples:
           restartAttempted: outcome.restartAttempted,
           interrupted: false,
           rebootReasons: outcome.rebootReasons,
+          rebootRequired: outcome.rebootRequired,
         }, null);
         document.leftClosed = leftClosed;
+        document.rebootRequired = outcome.rebootRequired;
+        if (outcome.rebootRequired && outcome.closed.length + outcome.restarted.length === 0) {
+          return rebootRequired(io, json, document, plan.rebootReasons, outcome.rebootReasons);
+        }
         if (json) printJson(io, document);
         else {
           io.out(`Closed ${processesWord(outcome.closed.length + outcome.restarted.length)}.\n`);
@@ -280,9 +338,13 @@ Examples:
                 `confirmation): ${names(outcome.notInPlan)}\n`,
             );
           }
+          if (outcome.kept.length > 0) {
+            io.err(`winsession: kept running (--exclude): ${names(outcome.kept)}\n`);
+          }
           const stillNeeded = rebootReasonLines(outcome.rebootReasons);
           if (stillNeeded) io.err(stillNeeded);
         }
+        if (outcome.rebootRequired && !leftClosed) context.exitCode = ExitCode.RebootRequired;
         if (leftClosed) {
           throw new CliError(
             `${processesWord(outcome.closed.length)} could not be restarted and remain closed: ` +
@@ -303,6 +365,31 @@ Examples:
         interrupt.dispose();
       }
     });
+}
+
+/**
+ * `ERROR_FAIL_NOACTION_REBOOT`: nothing was closed and a reboot is needed (exit 12, like Inno
+ * Setup's `/RESTARTEXITCODE`, "the exit code Setup is to return when the system needs to be
+ * restarted", jrsoftware.org/ishelp/topic_setupcmdline.htm). The reasons are printed once:
+ * with the plan, or here when the plan had none and the shutdown found them.
+ */
+function rebootRequired(
+  io: CliIO,
+  json: boolean,
+  document: ReleaseJson,
+  planReasons: readonly RmRebootReason[],
+  reasons: readonly RmRebootReason[],
+): never {
+  if (json) printJson(io, document);
+  else if (planReasons.length === 0) {
+    const lines = rebootReasonLines(reasons);
+    if (lines) io.err(lines);
+  }
+  throw new CliError(
+    "a reboot is needed to replace the files: the Restart Manager closed nothing " +
+      "(RmShutdown: ERROR_FAIL_NOACTION_REBOOT (350)); replace them at the next restart",
+    ExitCode.RebootRequired,
+  );
 }
 
 /**
@@ -340,6 +427,10 @@ function explainShutdownError(
   }
   const why = error.interrupted
     ? "interrupted"
+    : cause instanceof ShutdownTimeoutError
+    ? `the shutdown took longer than --shutdown-timeout (${
+      cause.timeoutMs / 1000
+    } s) and was cancelled`
     : cause instanceof Error
     ? cause.message.replace(/\.$/, "")
     : "the shutdown failed";
@@ -359,7 +450,7 @@ function explainShutdownError(
   if (error.interrupted) {
     return new CliError(`interrupted: the shutdown was cancelled${restored}`, ExitCode.Interrupted);
   }
-  if (cause instanceof WindowsError) {
+  if (cause instanceof WindowsError || cause instanceof ShutdownTimeoutError) {
     return new CliError(`${why}${restored}`, ExitCode.WindowsError);
   }
   return cause ?? error;
