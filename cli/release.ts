@@ -217,7 +217,8 @@ export function registerReleaseCommand(program: Command, context: CliContext): v
     .addHelpText(
       "after",
       `
-Exit codes: 0 done (dry run: nothing holds the paths), 10 dry run and something holds them,
+Exit codes: 0 done (dry run: nothing holds the paths), 10 dry run and something holds them
+(or --exclude keeps every holder),
 11 programs left closed (named on stderr), 12 a reboot is needed (ERROR_FAIL_NOACTION_REBOOT
 or reboot reasons; nothing was closed), 13 no file was checked, 5 not confirmed or a protected
 folder, 2 bad path or --exclude, 4 no --allow-read, 1 Windows error (e.g. ERROR_FAIL_SHUTDOWN,
@@ -291,6 +292,14 @@ Examples:
         return;
       }
       const count = plan.processes.length - excluded.length;
+      if (count === 0) {
+        // Nothing to close, and the files are still held: not a success an installer may read
+        // as "free" (10, like locks).
+        context.exitCode = ExitCode.Locked;
+        if (options.json) return printJson(io, document);
+        io.out("Nothing to close: --exclude keeps every program holding the files running.\n");
+        return;
+      }
       const what = count === 1 ? "this process" : `these ${count} processes`;
       await confirm(
         io,
