@@ -241,6 +241,7 @@ cliTest("release --restart: Ctrl+C mid-shutdown restarts what closed, exit 130",
     addProcess(pid);
     rmDoubles.lock(join(dir, "a.txt"), pid);
   }
+  rmDoubles.hangOn(1402); // the cancel, issued on the FFI pool, lands while 1402 will not close
   const controller = new AbortController();
   const io = recordingIO();
   const originalErr = io.err;
