@@ -101,6 +101,11 @@ function notVisibleNote(io: CliIO, notVisible: readonly NotVisible[]): void {
   for (const entry of notVisible) io.err(`  - ${entry.text}\n`);
 }
 
+/** "holds" for one, "hold" for several. */
+function holdVerb(count: number): string {
+  return count === 1 ? "holds" : "hold";
+}
+
 /** Whether this process is elevated, or undefined when that cannot be read. */
 function elevation(): boolean | undefined {
   try {
@@ -233,7 +238,7 @@ async function waitCommand(
       signal: interrupt.signal,
       onCheck: ({ holders }) => {
         if (options.json || holders.length === 0) return;
-        const line = `${processesWord(holders.length)} hold the paths: ` +
+        const line = `${processesWord(holders.length)} ${holdVerb(holders.length)} the paths: ` +
           holders.slice(0, 5).map((p) => `${p.pid} ${p.appName}`).join(", ");
         if (line !== shown) io.err(`Waiting: ${line}\n`);
         shown = line;
@@ -282,7 +287,7 @@ async function waitCommand(
   }
   io.out(formatTable(holders, PROCESS_COLUMNS));
   io.err(
-    `winsession: timed out after ${waited}: ${processesWord(holders.length)} still hold the ` +
-      "given paths (listed above)\n",
+    `winsession: timed out after ${waited}: ${processesWord(holders.length)} still ` +
+      `${holdVerb(holders.length)} the given paths (listed above)\n`,
   );
 }

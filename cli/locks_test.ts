@@ -208,7 +208,7 @@ cliTest("locks --wait: free once the holder lets go, exit 0, one session", async
     await main(["locks", "--wait", "--interval", "0.001", join(dir, "a.txt")], io),
     ExitCode.Ok,
   );
-  assert.match(io.stderr, /^Waiting: 1 process hold the paths: 401 App 401\n/);
+  assert.match(io.stderr, /^Waiting: 1 process holds the paths: 401 App 401\n/);
   assert.match(io.stdout, /^Nothing holds the given paths any more \(1 file checked, waited /);
   assert.equal(doubles.calls("RmStartSession"), 1);
   assert.equal(doubles.calls("RmRegisterResources"), 1);
@@ -221,7 +221,7 @@ cliTest("locks --wait --timeout: exit 14 with the holders, table and JSON", asyn
   const args = ["locks", "--wait", "--timeout", "0.001", "--interval", "0.001"];
   assert.equal(await main([...args, join(dir, "b.txt")], io), ExitCode.WaitTimedOut);
   assert.match(io.stdout, /^\s*PID\s+APP.*\n\s*501\s+App 501/);
-  assert.match(io.stderr, /winsession: timed out after \d+s: 1 process still hold/);
+  assert.match(io.stderr, /winsession: timed out after \d+s: 1 process still holds/);
   io = recordingIO();
   assert.equal(await main([...args, "--json", join(dir, "b.txt")], io), 14);
   const document = JSON.parse(io.stdout);
