@@ -410,11 +410,16 @@ function explainShutdownError(
   context: { io: CliIO; json: boolean; document: ReleaseJson; restart: boolean },
 ): unknown {
   const { io, json, document } = context;
+  const excludedPids = new Set(document.excluded.map((p) => p.pid));
   const lists = {
     closed: [...error.closed],
     restarted: [...error.restarted],
     stillRunning: [...error.stillRunning],
     notInPlan: [],
+    // What --exclude kept: its filter shows as ShutdownMasked (the ShutdownError has no list).
+    kept: error.stillRunning.filter((p) =>
+      excludedPids.has(p.pid) && p.status.includes("ShutdownMasked")
+    ),
   };
   const cause = error.cause;
   document.outcome = outcomeJson(lists, {

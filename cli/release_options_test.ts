@@ -114,16 +114,18 @@ cliTest(
     assert.equal(rmDoubles.cancelsThatGaveUp(), 0);
     // With --restart, what closed comes back and nothing is left closed: exit 1.
     doubles.reset();
-    for (const pid of [411, 412]) {
+    for (const pid of [411, 412, 413]) {
       addProcess(pid);
       rmDoubles.lock(join(dir, "a.txt"), pid);
     }
     rmDoubles.hangOn(412);
     io = recordingIO();
-    const restart = [...args.slice(0, -1), "--restart", "--json", join(dir, "a.txt")];
+    const restart = [...args.slice(0, -1), "--restart", "--json", "--exclude", "413"];
+    restart.push(join(dir, "a.txt"));
     assert.equal(await main(restart, io), ExitCode.WindowsError);
     const document = JSON.parse(io.stdout);
     assert.equal(document.outcome.timedOut, true);
+    assert.deepEqual(document.outcome.kept.map((p: { pid: number }) => p.pid), [413]);
     assert.deepEqual(document.outcome.restarted.map((p: { pid: number }) => p.pid), [411]);
     assert.equal(document.leftClosed, false);
     assert.equal(doubles.processAlive(411), true);

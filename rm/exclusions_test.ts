@@ -3,6 +3,7 @@ import { join } from "node:path";
 
 import { parseExclusion, resolveExclusions } from "./exclusions.ts";
 import { ReleasePlan } from "./release.ts";
+import { RestartManagerSession } from "./session.ts";
 import type { RmProcess } from "./types.ts";
 import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
@@ -113,3 +114,17 @@ exclusionTest("execute: excluded programs are kept running and reported as kept"
   for (const pid of [31, 32, 33]) assert.equal(doubles.processAlive(pid), true);
   assert.equal(outcome.rebootRequired, false);
 });
+
+exclusionTest(
+  "the double, like RmAddFilter's page: a module filter needs the full path",
+  async (file) => {
+    holder(file, 41);
+    using rm = RestartManagerSession.start();
+    rm.registerFiles([file]);
+    // Not "the full path for the application's executable file": masks nothing.
+    rm.addFilter({ file: "app41.exe", action: "noShutdown" });
+    assert.deepEqual(rm.list().processes[0]!.status, ["Running"]);
+    rm.addFilter({ file: "c:\\apps\\APP41.exe", action: "noShutdown" });
+    assert.deepEqual(rm.list().processes[0]!.status, ["Running", "ShutdownMasked"]);
+  },
+);
