@@ -13,7 +13,7 @@ useDoubles();
 const START = 133_500_000_000_000_000n;
 const EXCEL = "C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE";
 
-function exclusionTest(name: string, body: (file: string) => Promise<void>) {
+function exclusionTest(name: string, body: (file: string) => Promise<void> | void) {
   Deno.test(name, async () => {
     doubles.reset();
     const dir = await Deno.makeTempDir({ prefix: "winsession_exclude_" });
@@ -117,7 +117,7 @@ exclusionTest("execute: excluded programs are kept running and reported as kept"
 
 exclusionTest(
   "the double, like RmAddFilter's page: a module filter needs the full path",
-  async (file) => {
+  (file) => {
     holder(file, 41);
     using rm = RestartManagerSession.start();
     rm.registerFiles([file]);
