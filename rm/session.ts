@@ -356,7 +356,10 @@ export class RestartManagerSession implements Disposable {
 
   /**
    * Cancels the shutdown or restart running in this session (`RmCancelCurrentTask`); that call
-   * then fails with `ERROR_CANCELLED`.
+   * then fails with `ERROR_CANCELLED`. This call runs on the main thread: if Windows made it
+   * wait for the task to stop while the task waits for its status callback (which needs the
+   * main thread), it would deadlock. Prefer the `signal` or `timeoutMs` options, which cancel
+   * from Deno's FFI thread pool (rm/_task.ts).
    *
    * @example
    * ```ts ignore
