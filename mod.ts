@@ -44,3 +44,5 @@ export * from "./rm/locks.ts";
 export * from "./rm/release.ts";
 export * from "./rm/holders.ts";
 export * from "./rm/ask.ts";
+export * from "./rm/wait.ts";
+export * from "./rm/exclusions.ts";

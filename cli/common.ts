@@ -38,6 +38,18 @@ export const ExitCode = {
    * or `--restart` could not bring them back); stderr and `--json` name them.
    */
   ProgramsLeftClosed: 11,
+  /**
+   * `release`: a reboot is needed to replace the files (`ERROR_FAIL_NOACTION_REBOOT`, or reboot
+   * reasons after acting), like Inno Setup's `/RESTARTEXITCODE`; the reasons are printed once.
+   */
+  RebootRequired: 12,
+  /**
+   * `locks`, `release --dry-run`: no file was checked (the folders hold no file), so the answer
+   * "nothing holds them" would mean nothing.
+   */
+  NothingChecked: 13,
+  /** `locks --wait`: the deadline passed and something still holds the paths (printed). */
+  WaitTimedOut: 14,
   /** Interrupted (Ctrl+C). */
   Interrupted: 130,
 } as const;

@@ -19,20 +19,26 @@ import {
   type CliContext,
   CliError,
   type CliIO,
+  collect,
   confirm,
   ExitCode,
   formatTable,
+  parseSecondsOption,
   printJson,
 } from "./common.ts";
 import {
   identifyHolders,
   type LockTarget,
+  parseExclusion,
   protectedFolderReason,
   type ReleaseOutcome,
   ReleasePlan,
+  resolveExclusions,
   type RmProcess,
+  type RmRebootReason,
   shortenPath,
   ShutdownError,
+  ShutdownTimeoutError,
   WindowsError,
   type WindowsErrorJson,
 } from "../mod.ts";
@@ -94,6 +100,12 @@ export interface ReleaseOutcomeJson {
   rebootReasons: string[];
   /** The failure, when the release did not fully succeed; else null. */
   error: WindowsErrorJson | { name: string; message: string } | null;
+  /** Kept running by `--exclude` (also in stillRunning). */
+  kept: LockingProcessJson[];
+  /** A reboot is needed to replace the files (exit code 12). */
+  rebootRequired: boolean;
+  /** `--shutdown-timeout` passed and the shutdown was cancelled. */
+  timedOut: boolean;
 }
 
 /** What `release --json` prints: the plan, then the outcome, as one document. */
@@ -108,13 +120,22 @@ export interface ReleaseJson {
   leftClosed: boolean;
   /** With `--ask`: every planned program, asked or not, its answer and result; else null. */
   asks: OwnerAskJson[] | null;
+  /** The holders `--exclude` keeps running: not closed, not asked about. */
+  excluded: LockingProcessJson[];
+  /** A reboot is needed to replace the files (exit code 12); the reasons are in the plan. */
+  rebootRequired: boolean;
 }
 
 type Lists = Pick<ReleaseOutcome, "closed" | "restarted" | "stillRunning" | "notInPlan">;
 
 function outcomeJson(
-  lists: Lists,
-  extra: { restartAttempted: boolean; interrupted: boolean; rebootReasons: readonly string[] },
+  lists: Lists & { kept?: readonly RmProcess[] },
+  extra: {
+    restartAttempted: boolean;
+    interrupted: boolean;
+    rebootReasons: readonly string[];
+    rebootRequired?: boolean;
+  },
   error: unknown,
 ): ReleaseOutcomeJson {
   return {
@@ -132,6 +153,9 @@ function outcomeJson(
       : error instanceof Error
       ? { name: error.name, message: error.message }
       : { name: "Error", message: String(error) },
+    kept: (lists.kept ?? []).map(toLockingProcessJson),
+    rebootRequired: extra.rebootRequired ?? false,
+    timedOut: error instanceof ShutdownTimeoutError,
   };
 }
 
@@ -200,22 +224,39 @@ export function registerReleaseCommand(program: Command, context: CliContext): v
       "--on-no-answer <action>",
       "with --ask: close or keep programs nobody answered for (keep)",
     )
+    .option(
+      "--exclude <pid|image|service>",
+      "keep this program running (repeatable): a pid, an executable (name or full path), a service",
+      collect,
+    )
+    .option(
+      "--shutdown-timeout <seconds>",
+      "cancel the shutdown when it takes longer; say what closed (restarted with --restart)",
+    )
     .option("-n, --dry-run", "only show the plan: nothing is closed (exit 0 or 10 like locks)")
     .option("--json", "print the plan and the outcome as one JSON document")
     .option("-y, --yes", "do not ask for confirmation (needed without a terminal)")
     .addHelpText(
       "after",
       `
-Exit codes: 0 done (dry run: nothing holds the paths), 10 dry run and something holds them,
-or with --ask owners kept programs open (the files are still in use), 11 programs left closed (named on stderr), 5 not confirmed or a protected folder,
-2 bad path, 4 no --allow-read, 1 Windows error (e.g. ERROR_FAIL_SHUTDOWN), 130 interrupted.
+Exit codes: 0 done (dry run: nothing holds the paths), 10 dry run and something holds them
+(or --exclude or the owners' answers to --ask keep programs open: the files are still in use),
+11 programs left closed (named on stderr), 12 a reboot is needed (ERROR_FAIL_NOACTION_REBOOT
+or reboot reasons; nothing was closed), 13 no file was checked, 5 not confirmed or a protected
+folder, 2 bad path or --exclude, 4 no --allow-read, 1 Windows error (e.g. ERROR_FAIL_SHUTDOWN,
+or --shutdown-timeout passed with nothing left closed), 130 interrupted.
 
 Examples:
   winsession release C:\\app\\app.dll --restart
   winsession release --recursive C:\\app --force --yes --json
-  winsession release D:\\Finance\\Budget.xlsx --ask --ask-timeout 120 --on-no-answer keep`,
+  winsession release D:\\Finance\\Budget.xlsx --ask --ask-timeout 120 --on-no-answer keep
+  winsession release -r C:\\app --exclude Spooler --exclude 4242 --shutdown-timeout 60`,
     )
     .action(async (paths, options) => {
+      const shutdownTimeoutMs = options.shutdownTimeout === undefined
+        ? undefined
+        : parseSecondsOption(options.shutdownTimeout, "--shutdown-timeout") * 1000;
+      const exclude = ((options.exclude ?? []) as string[]).map(parseExclusion);
       requireRead(paths);
       const ask = askOptions(options);
       const dryRun = options.dryRun === true;
@@ -241,11 +282,21 @@ Examples:
         outcome: null,
         leftClosed: false,
         asks: ask ? plannedAsksJson(holders, plan.targets, ask) : null,
+        excluded: [],
+        rebootRequired: plan.rebootReasons.length > 0,
       };
+      // Validated against the plan before anything is asked or closed: a typo is refused.
+      const excluded = resolveExclusions(exclude, plan.processes).flatMap((r) => r.processes);
+      document.excluded = excluded.map(toLockingProcessJson);
       const held = plan.processes.length > 0;
       if (dryRun) context.exitCode = held ? ExitCode.Locked : ExitCode.Ok;
+      if (plan.files.length === 0) context.exitCode = ExitCode.NothingChecked;
       if (options.json && (dryRun || !held)) return printJson(io, document);
       if (!options.json) {
+        if (plan.files.length === 0) {
+          io.err("winsession: nothing was checked: the given folders hold no file\n");
+          return;
+        }
         if (!held) {
           io.out(`No process holds the given paths (${filesWord(plan.files.length)} checked).\n`);
           return;
@@ -253,6 +304,7 @@ Examples:
         io.out(formatTable(holders, [...PROCESS_COLUMNS, ...HOLDER_COLUMNS]));
         const reboot = rebootReasonLines(plan.rebootReasons);
         if (reboot) io.err(reboot);
+        if (excluded.length > 0) io.err(`Kept running (--exclude): ${names(excluded)}\n`);
       }
       if (dryRun) {
         if (ask) printAskPlan(io, plan.processes, plan.targets, ask);
@@ -267,7 +319,15 @@ Examples:
         }
         return;
       }
-      const count = plan.processes.length;
+      const count = plan.processes.length - excluded.length;
+      if (count === 0) {
+        // Nothing to close, and the files are still held: not a success an installer may read
+        // as "free" (10, like locks).
+        context.exitCode = ExitCode.Locked;
+        if (options.json) return printJson(io, document);
+        io.out("Nothing to close: --exclude keeps every program holding the files running.\n");
+        return;
+      }
       const what = count === 1 ? "this process" : `these ${count} processes`;
       await confirm(
         io,
@@ -292,6 +352,8 @@ Examples:
             ...ask,
             onAsking: (sessions) => io.err(askingLine(sessions, ask.timeoutSeconds!)),
           },
+          exclude,
+          shutdownTimeoutMs,
           onProgress: json
             ? undefined
             : (task, percent) =>
@@ -303,10 +365,15 @@ Examples:
           restartAttempted: outcome.restartAttempted,
           interrupted: false,
           rebootReasons: outcome.rebootReasons,
+          rebootRequired: outcome.rebootRequired,
         }, null);
         document.leftClosed = leftClosed;
         fillIdentities(document.outcome, document.plan.processes);
         if (ask) document.asks = asksJson(outcome.asks, holdersByKey(holders));
+        document.rebootRequired = outcome.rebootRequired;
+        if (outcome.rebootRequired && outcome.closed.length + outcome.restarted.length === 0) {
+          return rebootRequired(io, json, document, plan.rebootReasons, outcome.rebootReasons);
+        }
         if (json) printJson(io, document);
         else {
           io.out(`Closed ${processesWord(outcome.closed.length + outcome.restarted.length)}.\n`);
@@ -317,10 +384,15 @@ Examples:
                 `confirmation): ${names(outcome.notInPlan)}\n`,
             );
           }
+          if (outcome.kept.length > 0) {
+            const why = ask ? "--exclude, or the owner's answer" : "--exclude";
+            io.err(`winsession: kept running (${why}): ${names(outcome.kept)}\n`);
+          }
           const stillNeeded = rebootReasonLines(outcome.rebootReasons);
           if (stillNeeded) io.err(stillNeeded);
           if (document.asks) io.out(askTable(document.asks));
         }
+        if (outcome.rebootRequired && !leftClosed) context.exitCode = ExitCode.RebootRequired;
         if (leftClosed) {
           throw new CliError(
             `${processesWord(outcome.closed.length)} could not be restarted and remain closed: ` +
@@ -348,6 +420,31 @@ Examples:
 }
 
 /**
+ * `ERROR_FAIL_NOACTION_REBOOT`: nothing was closed and a reboot is needed (exit 12, like Inno
+ * Setup's `/RESTARTEXITCODE`, "the exit code Setup is to return when the system needs to be
+ * restarted", jrsoftware.org/ishelp/topic_setupcmdline.htm). The reasons are printed once:
+ * with the plan, or here when the plan had none and the shutdown found them.
+ */
+function rebootRequired(
+  io: CliIO,
+  json: boolean,
+  document: ReleaseJson,
+  planReasons: readonly RmRebootReason[],
+  reasons: readonly RmRebootReason[],
+): never {
+  if (json) printJson(io, document);
+  else if (planReasons.length === 0) {
+    const lines = rebootReasonLines(reasons);
+    if (lines) io.err(lines);
+  }
+  throw new CliError(
+    "a reboot is needed to replace the files: the Restart Manager closed nothing " +
+      "(RmShutdown: ERROR_FAIL_NOACTION_REBOOT (350)); replace them at the next restart",
+    ExitCode.RebootRequired,
+  );
+}
+
+/**
  * After a shutdown that did not fully succeed: prints what is closed, restarted and running
  * (a table on stderr, or the JSON document), and returns the one-line error to end with.
  */
@@ -356,11 +453,16 @@ function explainShutdownError(
   context: { io: CliIO; json: boolean; document: ReleaseJson; restart: boolean },
 ): unknown {
   const { io, json, document } = context;
+  const excludedPids = new Set(document.excluded.map((p) => p.pid));
   const lists = {
     closed: [...error.closed],
     restarted: [...error.restarted],
     stillRunning: [...error.stillRunning],
     notInPlan: [],
+    // What --exclude kept: its filter shows as ShutdownMasked (the ShutdownError has no list).
+    kept: error.stillRunning.filter((p) =>
+      excludedPids.has(p.pid) && p.status.includes("ShutdownMasked")
+    ),
   };
   const cause = error.cause;
   document.outcome = outcomeJson(lists, {
@@ -383,6 +485,10 @@ function explainShutdownError(
   }
   const why = error.interrupted
     ? "interrupted"
+    : cause instanceof ShutdownTimeoutError
+    ? `the shutdown took longer than --shutdown-timeout (${
+      cause.timeoutMs / 1000
+    } s) and was cancelled`
     : cause instanceof Error
     ? cause.message.replace(/\.$/, "")
     : "the shutdown failed";
@@ -402,7 +508,7 @@ function explainShutdownError(
   if (error.interrupted) {
     return new CliError(`interrupted: the shutdown was cancelled${restored}`, ExitCode.Interrupted);
   }
-  if (cause instanceof WindowsError) {
+  if (cause instanceof WindowsError || cause instanceof ShutdownTimeoutError) {
     return new CliError(`${why}${restored}`, ExitCode.WindowsError);
   }
   return cause ?? error;

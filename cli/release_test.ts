@@ -111,24 +111,45 @@ cliTest(
   },
 );
 
-cliTest("release: reboot reasons are reported and nothing is closed", async (dir) => {
-  addProcess(901);
-  rmDoubles.lock(join(dir, "a.txt"), 901);
-  rmDoubles.setRebootReasons(0x4);
-  const io = recordingIO();
-  assert.equal(await main(["release", "--yes", join(dir, "a.txt")], io), ExitCode.WindowsError);
-  assert.match(io.stderr, /A reboot is needed.*\n\s+CriticalProcess/);
-  assert.match(io.stderr, /ERROR_FAIL_NOACTION_REBOOT \(350\)/);
-  assert.equal(doubles.processAlive(901), true);
-});
+cliTest(
+  "release: a reboot is needed → exit 12, the reasons printed once, nothing closed",
+  async (dir) => {
+    addProcess(901);
+    addProcess(902);
+    rmDoubles.lock(join(dir, "a.txt"), 901);
+    rmDoubles.lock(join(dir, "a.txt"), 902);
+    rmDoubles.setRebootReasons(0x4 | 0x8);
+    let io = recordingIO();
+    assert.equal(await main(["release", "--yes", join(dir, "a.txt")], io), ExitCode.RebootRequired);
+    // Once for the files, not once per process.
+    assert.equal(io.stderr.match(/A reboot is needed/g)?.length, 1);
+    assert.equal(io.stderr.match(/CriticalProcess/g)?.length, 1);
+    assert.match(io.stderr, /\n\s+CriticalService: /);
+    assert.match(
+      io.stderr,
+      /winsession: a reboot is needed to replace the files: the Restart Manager closed nothing \(RmShutdown: ERROR_FAIL_NOACTION_REBOOT \(350\)\)/,
+    );
+    assert.equal(doubles.processAlive(901), true);
+    assert.equal(doubles.processAlive(902), true);
+    io = recordingIO();
+    assert.equal(await main(["release", "--yes", "--json", join(dir, "a.txt")], io), 12);
+    const document = JSON.parse(io.stdout);
+    assert.equal(document.rebootRequired, true);
+    assert.deepEqual(document.plan.rebootReasons, ["CriticalProcess", "CriticalService"]);
+    assert.equal(document.outcome.rebootRequired, true);
+    assert.deepEqual(document.outcome.closed, []);
+    assert.equal(document.leftClosed, false);
+  },
+);
 
 cliTest("release: Ctrl+C mid-shutdown names what it left closed, exit 11", async (dir) => {
   for (const pid of [1001, 1002, 1003, 1004, 1005]) {
     addProcess(pid);
     rmDoubles.lock(join(dir, "a.txt"), pid);
   }
-  // The status callback runs while RmShutdown waits for it, so aborting from the progress
-  // line cancels after exactly the first process: no delay, no timing.
+  // Aborting from the progress line after the first process; 1002 does not close until the
+  // cancel (issued on the FFI pool) arrives, so the shutdown stops there: no delay, no timing.
+  rmDoubles.hangOn(1002);
   const controller = new AbortController();
   const io = recordingIO();
   const originalErr = io.err;
@@ -220,6 +241,7 @@ cliTest("release --restart: Ctrl+C mid-shutdown restarts what closed, exit 130",
     addProcess(pid);
     rmDoubles.lock(join(dir, "a.txt"), pid);
   }
+  rmDoubles.hangOn(1402); // the cancel, issued on the FFI pool, lands while 1402 will not close
   const controller = new AbortController();
   const io = recordingIO();
   const originalErr = io.err;
@@ -359,6 +381,8 @@ cliTest("release --json: the plan, then the outcome, as one document", async (di
     "outcome",
     "leftClosed",
     "asks",
+    "excluded",
+    "rebootRequired",
   ]);
   assert.equal(doc.asks, null); // no --ask
   assert.equal(doc.dryRun, false);
@@ -380,6 +404,9 @@ cliTest("release --json: the plan, then the outcome, as one document", async (di
     "interrupted",
     "rebootReasons",
     "error",
+    "kept",
+    "rebootRequired",
+    "timedOut",
   ]);
   assert.deepEqual(doc.outcome.closed.map((p: { pid: number }) => p.pid), [2002]);
   assert.deepEqual(doc.outcome.restarted.map((p: { pid: number }) => p.pid), [2001]);

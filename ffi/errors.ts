@@ -474,3 +474,43 @@ export class ProtectedFolderError extends Error {
     this.reason = reason;
   }
 }
+
+/**
+ * A Restart Manager shutdown that took longer than its deadline and was cancelled
+ * (`RmCancelCurrentTask`); its `cause` is the call's own result (usually `ERROR_CANCELLED`).
+ * `ReleasePlan.execute` reports it as the cause of a {@linkcode ShutdownError} naming what
+ * closed before the deadline.
+ *
+ * @example
+ * ```ts
+ * import { ShutdownTimeoutError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ShutdownTimeoutError("RmShutdown", 30_000);
+ * assert.equal(error.message, "RmShutdown took longer than 30 s and was cancelled");
+ * ```
+ */
+export class ShutdownTimeoutError extends Error {
+  /** Always `"ShutdownTimeoutError"`. */
+  override readonly name = "ShutdownTimeoutError" as const;
+  /** The call that was cancelled. */
+  readonly functionName: string;
+  /** The deadline, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /**
+   * Makes the error for `functionName`, cancelled after `timeoutMs`.
+   *
+   * @param functionName `RmShutdown` or `RmRestart`.
+   * @param timeoutMs The deadline that passed.
+   * @param options `cause`: what the call returned once cancelled.
+   */
+  constructor(functionName: string, timeoutMs: number, options: { cause?: unknown } = {}) {
+    super(
+      `${functionName} took longer than ${timeoutMs / 1000} s and was cancelled`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.functionName = functionName;
+    this.timeoutMs = timeoutMs;
+  }
+}

@@ -41,6 +41,16 @@ export const RSTRTMGR_SYMBOLS = {
   /** DWORD RmCancelCurrentTask(DWORD dwSessionHandle) */
   RmCancelCurrentTask: { parameters: ["u32"], result: "u32" },
   /**
+   * The same on the FFI thread pool: rm/_task.ts cancels through it so the main thread stays
+   * free to run the status callback RmShutdown's thread may be waiting in (see there).
+   */
+  RmCancelCurrentTaskAsync: {
+    name: "RmCancelCurrentTask",
+    parameters: ["u32"],
+    result: "u32",
+    nonblocking: true,
+  },
+  /**
    * DWORD RmAddFilter(DWORD dwSessionHandle, LPCWSTR strModuleName, RM_UNIQUE_PROCESS *pProcess,
    * LPCWSTR strServiceShortName, RM_FILTER_ACTION FilterAction)
    */

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { type NotVisible, notVisibleReasons } from "./not_visible.ts";
 import { resolveFullPath, shortenPath } from "./paths.ts";
 import {
   RestartManagerSession,
@@ -23,6 +24,8 @@ import {
   type RmProcess,
   type RmRebootReason,
 } from "./session.ts";
+
+export * from "./not_visible.ts";
 
 /** Files registered per `RmRegisterResources` call unless told otherwise. */
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -49,6 +52,11 @@ export interface FindLockingProcessesOptions extends LockTargetOptions {
   attribute?: boolean;
   /** Files per `RmRegisterResources` call (default {@linkcode DEFAULT_BATCH_SIZE}). */
   batchSize?: number;
+  /**
+   * Whether the caller runs elevated, when it knows (`isElevated()`): `true` drops the
+   * `otherUsers` entry of {@linkcode LockReport.notVisible}.
+   */
+  elevated?: boolean;
 }
 
 /** A process holding some of the files, as {@linkcode findLockingProcesses} reports it. */
@@ -82,6 +90,11 @@ export interface LockReport {
   elevated: boolean | null;
   /** A sentence for people when the list may be incomplete, else `null`. */
   warning: string | null;
+  /**
+   * What the Restart Manager cannot see here, so an empty list is not proof that the files
+   * can be replaced: see {@linkcode notVisibleReasons}.
+   */
+  notVisible: NotVisible[];
 }
 
 /** One given path and what it expanded to, as {@linkcode expandTargets} reports it. */
@@ -331,7 +344,7 @@ export async function findLockingProcesses(
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a whole number ≥ 1, got ${batchSize}`);
   }
-  const files = await lockTargets(paths, options);
+  const { files, targets } = await expandTargets(paths, options);
   const list = files.length === 0
     ? { processes: [], rebootReasons: [], rebootReasonFlags: 0 }
     : listFor(files, batchSize);
@@ -364,6 +377,10 @@ export async function findLockingProcesses(
       ? "the Restart Manager was denied access to some processes (not elevated?): processes of " +
         "other users may be missing; run from an elevated prompt to see them all"
       : null,
+    notVisible: notVisibleReasons({
+      folder: targets.some((target) => target.directory),
+      elevated: denied ? false : options.elevated,
+    }),
   };
 }
 

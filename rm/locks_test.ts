@@ -181,3 +181,19 @@ locksTest("a registration failure still ends the session", async ({ files }) => 
   await assert.rejects(findLockingProcesses([files["a.txt"]!]), WindowsError);
   assert.equal(doubles.calls("RmEndSession"), 1);
 });
+
+locksTest("notVisible: what an empty answer cannot rule out, by target kind", async (t) => {
+  const file = await findLockingProcesses([t.files["a.txt"]!]);
+  assert.deepEqual(file.notVisible.map((entry) => entry.reason), ["systemAndRemote", "otherUsers"]);
+  const folder = await findLockingProcesses([t.dir], { recursive: true, elevated: true });
+  assert.deepEqual(folder.notVisible.map((entry) => entry.reason), [
+    "workingDirectory",
+    "folderHandles",
+    "systemAndRemote",
+  ]);
+  // RmRebootReasonPermissionDenied outweighs what the caller believes.
+  rmDoubles.setRebootReasons(0x1);
+  const denied = await findLockingProcesses([t.files["a.txt"]!], { elevated: true });
+  assert.equal(denied.notVisible.at(-1)!.reason, "otherUsers");
+  for (const entry of folder.notVisible) assert.match(entry.text, /^\w+ \w+ \w+ /);
+});

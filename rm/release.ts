@@ -20,7 +20,14 @@
  * @module
  */
 
-import { ProtectedFolderError, ShutdownError } from "../ffi/errors.ts";
+import {
+  ERROR_FAIL_NOACTION_REBOOT,
+  ProtectedFolderError,
+  ShutdownError,
+  ShutdownTimeoutError,
+  WindowsError,
+} from "../ffi/errors.ts";
+import { type ReleaseExclusion, resolveExclusions } from "./exclusions.ts";
 import { askOwners, type AskOwnersOptions, type OwnerAsk, settleAsks } from "./ask.ts";
 import {
   DEFAULT_BATCH_SIZE,
@@ -74,6 +81,20 @@ export interface ReleaseOptions {
    * session-0 programs are not asked and are closed as usual.
    */
   ask?: AskOwnersOptions;
+  /**
+   * Programs to keep running (`RmAddFilter` with `RmNoShutdown`), resolved against the holders
+   * listed just before acting (see `resolveExclusions`); they are reported in
+   * {@linkcode ReleaseOutcome.kept}. Validate them against the plan first (the CLI does) so a
+   * typo is refused before anything is closed: here, one that matches nobody is ignored.
+   */
+  exclude?: readonly ReleaseExclusion[];
+  /**
+   * Cancel the shutdown when it takes longer than this many milliseconds (`RmCancelCurrentTask`,
+   * issued so it never waits for the status callback: rm/_task.ts). What closed before the
+   * deadline is restarted as after an interrupt, and a {@linkcode ShutdownError} whose cause is
+   * a `ShutdownTimeoutError` says what stayed closed.
+   */
+  shutdownTimeoutMs?: number;
 }
 
 /** What {@linkcode ReleasePlan.execute} reports: read back from `RmGetList` after acting. */
@@ -91,6 +112,14 @@ export interface ReleaseOutcome {
   notInPlan: RmProcess[];
   /** Whether `RmRestart` was called. */
   restartAttempted: boolean;
+  /** Programs kept running on purpose, by `exclude` or by their owners' answer to `ask` (also in `stillRunning`). */
+  kept: RmProcess[];
+  /**
+   * Whether a reboot is needed to replace the files: RmShutdown answered
+   * `ERROR_FAIL_NOACTION_REBOOT` ("no shutdown actions were performed"; then nothing was
+   * closed), or the Restart Manager still gives reboot reasons after acting.
+   */
+  rebootRequired: boolean;
   /** Reboot reasons after acting, by name. */
   rebootReasons: RmRebootReason[];
   /** The raw `RM_REBOOT_REASON` flags. */
@@ -138,6 +167,25 @@ function classify(
   }
   const kept = stillRunning.filter((process) => notInPlan.has(processKey(process)));
   return { closed, restarted, stillRunning, notInPlan: kept };
+}
+
+/** Adds the `noShutdown` filters of `exclude`, resolved against `holders`; the kept keys. */
+function keepExcluded(
+  rm: RestartManagerSession,
+  exclude: readonly ReleaseExclusion[] | undefined,
+  holders: readonly RmProcess[],
+): Set<string> {
+  const kept = new Set<string>();
+  if (!exclude || exclude.length === 0) return kept;
+  for (const resolved of resolveExclusions(exclude, holders, { strict: false })) {
+    for (const filter of resolved.filters) rm.addFilter({ ...filter, action: "noShutdown" });
+    for (const process of resolved.processes) kept.add(processKey(process));
+  }
+  return kept;
+}
+
+function isNoActionReboot(error: unknown): boolean {
+  return error instanceof WindowsError && error.code === ERROR_FAIL_NOACTION_REBOOT;
 }
 
 function count(n: number, one: string, many: string): string {
@@ -284,12 +332,16 @@ export class ReleasePlan implements Disposable {
         stillRunning: [],
         notInPlan: [],
         restartAttempted: false,
+        kept: [],
+        rebootRequired: this.rebootReasons.length > 0,
         rebootReasons: [...this.rebootReasons],
         rebootReasonFlags: 0,
         asks: [],
       };
     }
-    let kept = 0;
+    // What stays running: programs whose owners said No (or did not answer, by choice), and the
+    // exclusions; keyed like processKey.
+    const keptKeys = new Set<string>();
     if (options.ask) {
       // Interrupted already: no box is shown to anybody, nothing is done.
       options.signal?.throwIfAborted();
@@ -301,12 +353,15 @@ export class ReleasePlan implements Disposable {
           process: { pid: ask.process.pid, startTime: ask.process.startFileTime },
           action: "noShutdown",
         });
-        kept++;
+        keptKeys.add(processKey(ask.process));
       }
     }
     const planned = new Set(this.processes.map(processKey));
     const notInPlan = new Set<string>();
-    for (const process of rm.list().processes) {
+    const current = rm.list().processes;
+    const kept = keepExcluded(rm, options.exclude, current);
+    for (const key of kept) keptKeys.add(key);
+    for (const process of current) {
       const key = processKey(process);
       if (planned.has(key)) continue;
       rm.addFilter({
@@ -318,19 +373,40 @@ export class ReleasePlan implements Disposable {
     const { signal, onProgress } = options;
     let failure: { error: unknown } | undefined;
     try {
-      // Every owner said No: nothing is to be closed, so no shutdown runs at all.
-      if (kept < this.processes.length) {
+      // Every program is kept (owners said No, or excluded): nothing is to be closed, so no
+      // shutdown runs at all.
+      if (this.processes.some((process) => !keptKeys.has(processKey(process)))) {
         await rm.shutdown({
           force: options.force,
           onlyRegistered: options.onlyRegistered,
           signal,
+          timeoutMs: options.shutdownTimeoutMs,
           onProgress: onProgress && ((percent) => onProgress("shutdown", percent)),
         });
       }
     } catch (error) {
       failure = { error };
     }
-    const interrupted = signal?.aborted === true;
+    if (failure !== undefined && isNoActionReboot(failure.error)) {
+      // "No shutdown actions were performed" (RmShutdown's page): nothing to restart or report
+      // as closed; the caller needs the reboot, not an error about programs.
+      const after = rm.list();
+      settleAsks(this.#asks, classify(after.processes, this.processes, notInPlan, false));
+      return {
+        closed: [],
+        restarted: [],
+        stillRunning: after.processes,
+        notInPlan: after.processes.filter((process) => notInPlan.has(processKey(process))),
+        restartAttempted: false,
+        kept: after.processes.filter((process) => keptKeys.has(processKey(process))),
+        rebootRequired: true,
+        rebootReasons: after.rebootReasons,
+        rebootReasonFlags: after.rebootReasonFlags,
+        asks: this.#asks,
+      };
+    }
+    const timedOut = failure?.error instanceof ShutdownTimeoutError;
+    const interrupted = signal?.aborted === true || timedOut;
     let restartAttempted = false;
     if (options.restart && (failure === undefined || options.restartOnFailure !== false)) {
       const closedNow = classify(rm.list().processes, this.processes, notInPlan, false).closed;
@@ -352,7 +428,11 @@ export class ReleasePlan implements Disposable {
     settleAsks(this.#asks, lists);
     if (failure !== undefined) {
       const stopped = signal?.aborted === true;
-      const what = stopped ? "interrupted" : "did not fully succeed";
+      const what = stopped
+        ? "interrupted"
+        : timedOut
+        ? `timed out (${(failure.error as Error).message})`
+        : "did not fully succeed";
       throw new ShutdownError<RmProcess>(
         `the release ${what}: ${count(lists.closed.length, "program", "programs")} closed, ` +
           `${lists.restarted.length} restarted, ${lists.stillRunning.length} still running`,
@@ -363,6 +443,8 @@ export class ReleasePlan implements Disposable {
     return {
       ...lists,
       restartAttempted,
+      kept: lists.stillRunning.filter((process) => keptKeys.has(processKey(process))),
+      rebootRequired: after.rebootReasons.length > 0,
       rebootReasons: after.rebootReasons,
       rebootReasonFlags: after.rebootReasonFlags,
       asks: this.#asks,

@@ -6,6 +6,7 @@ import {
   ERROR_FAIL_SHUTDOWN,
   ProtectedFolderError,
   ShutdownError,
+  ShutdownTimeoutError,
   WindowsError,
 } from "../ffi/errors.ts";
 import { ReleasePlan } from "./release.ts";
@@ -80,6 +81,9 @@ releaseTest("execute: a 351 partial shutdown throws ShutdownError with the lists
 
 releaseTest("execute: an abort mid-shutdown with restart brings back what closed", async (file) => {
   for (const pid of [30, 31, 32, 33]) holder(file, pid);
+  // The cancel runs on the FFI pool (rm/_task.ts), so it lands a moment after the abort: 32
+  // does not close until cancelled, which makes where the shutdown stops certain.
+  rmDoubles.hangOn(32);
   using plan = await ReleasePlan.create([file]);
   const controller = new AbortController();
   const error = await plan.execute({
@@ -104,6 +108,7 @@ releaseTest(
   "execute: a cancel without restart leaves the closed ones closed, and says so",
   async (file) => {
     for (const pid of [40, 41, 42]) holder(file, pid);
+    rmDoubles.hangOn(41); // the pool-thread cancel lands while 41 will not close
     using plan = await ReleasePlan.create([file]);
     const controller = new AbortController();
     const error = await plan.execute({
@@ -161,3 +166,64 @@ releaseTest("create: nothing holds the files → an empty plan that closes nothi
   assert.deepEqual(outcome.closed, []);
   assert.equal(doubles.calls("RmShutdown"), 0);
 });
+
+releaseTest(
+  "execute: --shutdown-timeout cancels a shutdown stuck in its callback; what closed is said",
+  async (file) => {
+    for (const pid of [60, 61, 62]) holder(file, pid);
+    rmDoubles.hangOn(61);
+    rmDoubles.setCancelWaits(true);
+    using plan = await ReleasePlan.create([file]);
+    const error = await plan.execute({ shutdownTimeoutMs: 10 }).then(
+      () => null,
+      (e: unknown) => e,
+    ) as ShutdownError<RmProcess>;
+    assert.ok(error instanceof ShutdownError);
+    assert.ok(error.cause instanceof ShutdownTimeoutError);
+    assert.equal(((error.cause as Error).cause as WindowsError).code, ERROR_CANCELLED);
+    assert.equal(error.interrupted, false);
+    assert.deepEqual(pids(error.closed), [60]);
+    assert.deepEqual(pids(error.stillRunning), [61, 62]);
+    assert.match(
+      error.message,
+      /^the release timed out \(RmShutdown took longer than 0\.01 s and was cancelled\): 1 program closed/,
+    );
+    assert.equal(rmDoubles.cancelsThatGaveUp(), 0);
+  },
+);
+
+releaseTest(
+  "execute: after a timed-out shutdown, --restart brings back what closed",
+  async (file) => {
+    for (const pid of [70, 71]) holder(file, pid);
+    rmDoubles.hangOn(71);
+    using plan = await ReleasePlan.create([file]);
+    const error = await plan.execute({ shutdownTimeoutMs: 10, restart: true }).then(
+      () => null,
+      (e: unknown) => e,
+    ) as ShutdownError<RmProcess>;
+    assert.ok(error instanceof ShutdownError);
+    assert.equal(error.restartAttempted, true);
+    assert.deepEqual(pids(error.restarted), [70]);
+    assert.deepEqual(error.closed, []);
+    assert.equal(doubles.processAlive(70), true);
+  },
+);
+
+releaseTest(
+  "execute: ERROR_FAIL_NOACTION_REBOOT is a result: rebootRequired, nothing closed",
+  async (file) => {
+    holder(file, 80);
+    rmDoubles.setRebootReasons(0x8);
+    using plan = await ReleasePlan.create([file]);
+    assert.deepEqual(plan.rebootReasons, ["CriticalService"]);
+    const outcome = await plan.execute({ restart: true });
+    assert.equal(outcome.rebootRequired, true);
+    assert.deepEqual(outcome.rebootReasons, ["CriticalService"]);
+    assert.deepEqual(outcome.closed, []);
+    assert.deepEqual(pids(outcome.stillRunning), [80]);
+    assert.equal(outcome.restartAttempted, false);
+    assert.equal(doubles.calls("RmRestart"), 0);
+    assert.equal(doubles.processAlive(80), true);
+  },
+);

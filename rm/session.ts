@@ -290,7 +290,9 @@ export class RestartManagerSession implements Disposable {
 
   /**
    * Shuts down the processes using the registered resources (`RmShutdown`), on Deno's FFI
-   * thread pool so the event loop keeps running (progress, timers, an abort).
+   * thread pool so the event loop keeps running (progress, timers, an abort). With `timeoutMs`
+   * a shutdown that takes longer is cancelled (`RmCancelCurrentTask`, itself on the pool so it
+   * never waits for the main thread: see rm/_task.ts).
    *
    * An `onProgress` that throws does not stop the shutdown: its first error is kept and thrown
    * once `RmShutdown` has returned (then a failure code from RmShutdown is its `cause`).
@@ -308,6 +310,7 @@ export class RestartManagerSession implements Disposable {
    * @throws {WindowsError} `ERROR_FAIL_NOACTION_REBOOT` (a reboot is needed anyway),
    * `ERROR_FAIL_SHUTDOWN` (some application did not close), and others.
    * @throws `signal.reason` when `signal` aborted the shutdown.
+   * @throws {ShutdownTimeoutError} When `timeoutMs` passed and the shutdown was cancelled.
    */
   shutdown(options: RmShutdownOptions = {}): Promise<void> {
     const flags = (options.force ? RmForceShutdown : 0) |
@@ -347,13 +350,16 @@ export class RestartManagerSession implements Disposable {
       flags,
       onProgress: options.onProgress,
       signal: options.signal,
-      cancel: () => this.cancel(),
+      timeoutMs: (options as RmShutdownOptions).timeoutMs,
     });
   }
 
   /**
    * Cancels the shutdown or restart running in this session (`RmCancelCurrentTask`); that call
-   * then fails with `ERROR_CANCELLED`.
+   * then fails with `ERROR_CANCELLED`. This call runs on the main thread: if Windows made it
+   * wait for the task to stop while the task waits for its status callback (which needs the
+   * main thread), it would deadlock. Prefer the `signal` or `timeoutMs` options, which cancel
+   * from Deno's FFI thread pool (rm/_task.ts).
    *
    * @example
    * ```ts ignore

@@ -10,6 +10,7 @@ import {
   ERROR_MAX_SESSIONS_REACHED,
   ERROR_MORE_DATA,
   ERROR_REQUEST_OUT_OF_SEQUENCE,
+  ShutdownTimeoutError,
   WindowsError,
 } from "../ffi/errors.ts";
 import { fileTimeToDate } from "../ffi/filetime.ts";
@@ -402,6 +403,47 @@ rmTest("cancel without a signal: the shutdown fails with ERROR_CANCELLED", async
     }),
     windowsError(ERROR_CANCELLED, "RmShutdown"),
   );
+});
+
+rmTest(
+  "deadline: a shutdown hanging inside its status callback is cancelled, no deadlock",
+  async () => {
+    using rm = lockedSession([670, 671, 672]);
+    // 671 never closes and RmShutdown's thread keeps calling the status callback, waiting for
+    // the main thread each time; RmCancelCurrentTask returns only once the task has ended (the
+    // worst case). A cancel that needed the callback to return first would deadlock, and the
+    // double's breaker would count it.
+    rmDoubles.hangOn(671);
+    rmDoubles.setCancelWaits(true);
+    let reports = 0;
+    const error = await rm.shutdown({ timeoutMs: 20, onProgress: () => reports++ }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ShutdownTimeoutError, String(error));
+    assert.equal(error.functionName, "RmShutdown");
+    assert.equal(error.timeoutMs, 20);
+    assert.match(error.message, /^RmShutdown took longer than 0\.02 s and was cancelled$/);
+    assert.equal((error.cause as WindowsError).code, ERROR_CANCELLED);
+    assert.equal(rmDoubles.cancelsThatGaveUp(), 0);
+    assert.equal(doubles.calls("RmCancelCurrentTask"), 1);
+    assert.ok(reports > 1);
+    // What closed before the deadline stays closed, and the list says so.
+    assert.equal(doubles.processAlive(670), false);
+    assert.equal(doubles.processAlive(671), true);
+    assert.equal(doubles.processAlive(672), true);
+    const status = new Map(rm.list().processes.map((p) => [p.pid, p.status]));
+    assert.deepEqual(status.get(670), ["Stopped"]);
+    assert.deepEqual(status.get(671), ["Running"]);
+  },
+);
+
+rmTest("deadline: a shutdown that finishes in time is not cancelled", async () => {
+  using rm = lockedSession([680]);
+  await rm.shutdown({ timeoutMs: 60_000 });
+  assert.equal(doubles.calls("RmCancelCurrentTask"), 0);
+  assert.equal(doubles.processAlive(680), false);
+  await assert.rejects(rm.shutdown({ timeoutMs: -1 }), RangeError);
 });
 
 rmTest("filters: add, list, remove; a missing filter is ERROR_FILE_NOT_FOUND", () => {

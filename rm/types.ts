@@ -200,14 +200,19 @@ export interface RmShutdownOptions {
   onlyRegistered?: boolean;
   /** Receives the percentage complete (0–100) from the status callback. */
   onProgress?: (percent: number) => void;
-  /** Aborting calls `RestartManagerSession.cancel`; the call then rejects with `signal.reason`. */
+  /** Aborting cancels the shutdown (`RmCancelCurrentTask`); it then rejects with `signal.reason`. */
   signal?: AbortSignal;
+  /**
+   * Cancel the shutdown when it takes longer than this many milliseconds; it then rejects with
+   * a `ShutdownTimeoutError` (what closed before stays closed: list to see it).
+   */
+  timeoutMs?: number;
 }
 
 /** Options of `RestartManagerSession.restart`. */
 export interface RmRestartOptions {
   /** Receives the percentage complete (0–100) from the status callback. */
   onProgress?: (percent: number) => void;
-  /** Aborting calls `RestartManagerSession.cancel`; the call then rejects with `signal.reason`. */
+  /** Aborting cancels the restart (`RmCancelCurrentTask`); it then rejects with `signal.reason`. */
   signal?: AbortSignal;
 }

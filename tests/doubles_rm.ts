@@ -1,8 +1,9 @@
 /**
  * Control binding of the Restart Manager test double (`rstrtmgr.so` / `rstrtmgr.dll`, built by
  * `tests/doubles/build.sh`): which process locks which file, which process runs which service,
- * forced reboot reasons, list growth between two `RmGetList` calls and slowed-down
- * `RmShutdown`/`RmRestart` steps for cancellation tests.
+ * forced reboot reasons, list growth between two `RmGetList` calls, slowed-down
+ * `RmShutdown`/`RmRestart` steps for cancellation tests, a program RmShutdown hangs on until
+ * cancelled and an `RmCancelCurrentTask` that waits for the task to end.
  *
  * Processes themselves live in the doubles' shared core and are added through `doubles` from
  * `tests/doubles.ts`; the core's reset also resets this double.
@@ -27,6 +28,9 @@ const RM_CONTROL_SYMBOLS = {
   dbl_rm_set_reboot_reasons: { parameters: ["u32"], result: "void" },
   dbl_rm_grow_after_next_query: { parameters: ["u32"], result: "void" },
   dbl_rm_set_step_delay_ms: { parameters: ["u32"], result: "void" },
+  dbl_rm_set_hang_pid: { parameters: ["u32"], result: "void" },
+  dbl_rm_set_cancel_waits: { parameters: ["u32"], result: "void" },
+  dbl_rm_cancel_gave_up: { parameters: [], result: "u32" },
   dbl_rm_registered_count: { parameters: ["u32", "u32"], result: "i64" },
   dbl_rm_reset: { parameters: [], result: "void" },
   dbl_rm_bulk_locks: { parameters: ["buffer", "u32", "u32", "u32"], result: "i32" },
@@ -142,6 +146,22 @@ export const rmDoubles = {
   /** RmShutdown/RmRestart sleep `ms` before each process, so a test can cancel half-way. */
   setStepDelay(ms: number): void {
     controls().dbl_rm_set_step_delay_ms(u32(ms, "ms"));
+  },
+  /**
+   * RmShutdown hangs on process `pid` (0: none) until RmCancelCurrentTask, calling the status
+   * callback every millisecond meanwhile: the program that will not close, with RmShutdown's
+   * thread inside the callback whenever the caller acts.
+   */
+  hangOn(pid: number): void {
+    controls().dbl_rm_set_hang_pid(u32(pid, "pid"));
+  },
+  /** RmCancelCurrentTask returns only once the running task has ended (the worst case). */
+  setCancelWaits(on: boolean): void {
+    controls().dbl_rm_set_cancel_waits(on ? 1 : 0);
+  },
+  /** How many waiting cancels gave up at the double's deadlock breaker (a deadlock) since reset. */
+  cancelsThatGaveUp(): number {
+    return controls().dbl_rm_cancel_gave_up();
   },
   /** What the session behind `handle` registered, or `null` for an unknown handle. */
   registered(handle: number): RegisteredCounts | null {

@@ -15,8 +15,9 @@
  *     (1219) to it, as the filter functions' pages document.
  *
  * Control exports (dbl_rm_*) let tests say which process locks which file, map services to
- * processes, force reboot reasons, grow the lock list between two RmGetList calls and slow
- * RmShutdown/RmRestart down so a test can cancel them half-way.
+ * processes, force reboot reasons, grow the lock list between two RmGetList calls, slow
+ * RmShutdown/RmRestart down so a test can cancel them half-way, make RmShutdown hang on one
+ * program until cancelled and make RmCancelCurrentTask wait for the task to end.
  *
  * Locking: one lock for everything, the core's, never held while sleeping or while calling the
  * caller's status callback.
@@ -285,6 +286,13 @@ static DWORD_ g_reboot_reasons;
 static DWORD_ g_grow_pending;
 static DWORD_ g_grow_next_pid = 0x70000000u;
 static uint32_t g_step_delay_ms;
+static DWORD_ g_hang_pid;          /* RmShutdown hangs on this process until cancelled */
+static int g_cancel_waits;         /* RmCancelCurrentTask waits for the task to end */
+static uint32_t g_cancel_gave_up;  /* cancels that stopped waiting at the deadlock breaker */
+/* How long a hang or a waiting cancel lasts at most: a deadlock breaker, so a test that would
+ * deadlock fails (ERROR_TIMEOUT, g_cancel_gave_up) instead of hanging the suite. */
+#define HANG_BREAKER_MS 10000u
+#define ERROR_TIMEOUT_ 1460u
 static uint64_t g_key_state;
 
 /* Every Rm* starts with the core's failure injection, so tests can make any call fail. */
@@ -401,8 +409,13 @@ static const Filter *find_filter_for(const Session *s, const DblProcess *p, DWOR
       }
       break;
     case RmFilterTriggerFile:
+      /* RmAddFilter's strModuleName is "the full path for the application's executable file"
+       * and the filter applies "to the application referenced by the full path"
+       * (learn.microsoft.com/windows/win32/api/restartmanager/nf-restartmanager-rmaddfilter):
+       * so only the image path matches, never a bare file name. What Windows does with a bare
+       * name is not documented; matching nothing is the reading of that sentence, and
+       * winsession resolves image names to full paths itself (rm/exclusions.ts). */
       if (p->image_path[0] && dbl_wcsicmp(f->text, p->image_path) == 0) return f;
-      if (dbl_wcsicmp(f->text, p->name) == 0) return f;
       break;
     }
   }
@@ -845,6 +858,29 @@ static int step_pause(Session *s) {
   return s->cancel_requested;
 }
 
+/*
+ * A program that does not close (dbl_rm_set_hang_pid): RmShutdown stays on it until
+ * RmCancelCurrentTask, reporting the same percentage through the status callback every
+ * millisecond meanwhile, so that whenever the caller acts, this thread is most likely inside
+ * the callback, waiting for the caller's thread to run it (Deno queues a thread-safe callback
+ * to the event loop and the calling thread blocks until it has run). Whether the real Restart
+ * Manager reports progress while it waits for an application is not documented: the
+ * heartbeat is this double's choice, the worst case for a caller. Called WITHOUT the lock;
+ * 1 when cancelled, 0 when the deadlock breaker ran out.
+ */
+static int hang_until_cancelled(Session *s, RmWriteStatusCallback callback, uint32_t last) {
+  uint32_t percent = (int32_t)last < 0 ? 0 : last;
+  for (uint32_t waited = 0; waited < HANG_BREAKER_MS; waited++) {
+    if (callback) callback(percent);
+    dbl_lock();
+    int cancelled = s->cancel_requested;
+    dbl_unlock();
+    if (cancelled) return 1;
+    dbl_sleep_ms(1);
+  }
+  return 0;
+}
+
 DBL_EXPORT DWORD_ WINAPI_ RmShutdown(DWORD_ dwSessionHandle, uint32_t lActionFlags,
                                      RmWriteStatusCallback fnStatus) {
   INJECT_FAILURE("RmShutdown");
@@ -935,6 +971,21 @@ DBL_EXPORT DWORD_ WINAPI_ RmShutdown(DWORD_ dwSessionHandle, uint32_t lActionFla
       return end_task(s, ERROR_CANCELLED_);
     }
     DblProcess *p = find_unique(targets[i].pid, targets[i].start_time);
+    if (p && p->alive && g_hang_pid && p->pid == g_hang_pid) {
+      dbl_unlock();
+      if (hang_until_cancelled(s, fnStatus, last)) {
+        dbl_lock();
+        release_locks_of(&gone);
+        free(gone.slots);
+        free(targets);
+        return end_task(s, ERROR_CANCELLED_);
+      }
+      dbl_lock();
+      release_locks_of(&gone);
+      free(gone.slots);
+      free(targets);
+      return end_task(s, ERROR_TIMEOUT_);
+    }
     if (p && p->alive) {
       if (p->refuse_shutdown && !(lActionFlags & RmForceShutdown)) {
         p->app_status |= RmStatusErrorOnStop;
@@ -1048,6 +1099,25 @@ DBL_EXPORT DWORD_ WINAPI_ RmCancelCurrentTask(DWORD_ dwSessionHandle) {
   /* Documented as "a cancellation of the current operation is requested": success whether or
    * not a task is running; with none running there is nothing to cancel. */
   if (s->task_running) s->cancel_requested = 1;
+  /* dbl_rm_set_cancel_waits: whether the real RmCancelCurrentTask returns before the task has
+   * stopped is not documented (its page says only "a cancellation of the current operation is
+   * requested"), so tests can make it wait until the task has ended: a caller that cancels
+   * from the thread the task's status callback needs then deadlocks, and the breaker below
+   * turns that into ERROR_TIMEOUT and a count a test asserts is 0. */
+  if (g_cancel_waits && s->task_running) {
+    s->refs++;
+    uint32_t waited = 0;
+    while (s->task_running && waited++ < HANG_BREAKER_MS) {
+      dbl_unlock();
+      dbl_sleep_ms(1);
+      dbl_lock();
+    }
+    int gave_up = s->task_running;
+    if (gave_up) g_cancel_gave_up++;
+    session_release(s);
+    dbl_unlock();
+    return gave_up ? ERROR_TIMEOUT_ : ERROR_SUCCESS_;
+  }
   dbl_unlock();
   return ERROR_SUCCESS_;
 }
@@ -1271,6 +1341,29 @@ DBL_EXPORT void dbl_rm_set_step_delay_ms(DWORD_ ms) {
   dbl_unlock();
 }
 
+/* RmShutdown hangs on process pid (0 = none) until RmCancelCurrentTask; see
+ * hang_until_cancelled. */
+DBL_EXPORT void dbl_rm_set_hang_pid(DWORD_ pid) {
+  dbl_lock();
+  g_hang_pid = pid;
+  dbl_unlock();
+}
+
+/* Non-zero: RmCancelCurrentTask returns only once the running task has ended. */
+DBL_EXPORT void dbl_rm_set_cancel_waits(DWORD_ on) {
+  dbl_lock();
+  g_cancel_waits = on != 0;
+  dbl_unlock();
+}
+
+/* How many waiting cancels gave up at the deadlock breaker since the last reset. */
+DBL_EXPORT DWORD_ dbl_rm_cancel_gave_up(void) {
+  dbl_lock();
+  DWORD_ count = g_cancel_gave_up;
+  dbl_unlock();
+  return count;
+}
+
 /* Registered resources of the session behind handle: kind 0 files, 1 processes, 2 services,
  * 3 filters. -1 for an unknown handle or kind. */
 DBL_EXPORT int64_t dbl_rm_registered_count(DWORD_ handle, DWORD_ kind) {
@@ -1306,6 +1399,9 @@ DBL_EXPORT void dbl_rm_reset(void) {
   g_reboot_reasons = 0;
   g_grow_pending = 0;
   g_step_delay_ms = 0;
+  g_hang_pid = 0;
+  g_cancel_waits = 0;
+  g_cancel_gave_up = 0;
   dbl_unlock();
 }
 
