@@ -4,6 +4,10 @@
  * Run with `deno run --allow-ffi jsr:@winsession/winsession/cli <command>`, or compile it with
  * `deno task compile`. Every command is documented by `--help`.
  *
+ * Start-up (issue 10 point 3): only the module of the command being run is imported, found by
+ * its first word in {@linkcode COMMANDS}; the root `--help` and `--version` are answered from
+ * that table without importing commander, whose `node:` imports start Deno's Node layer.
+ *
  * @example Run a command from code (tests do this with a recording {@linkcode CliIO})
  * ```ts ignore
  * import { main } from "./main.ts";
@@ -81,6 +85,13 @@ export interface CommandEntry {
  * Every command, in `--help` order, without importing a command module: the root help is
  * rendered from this, and a command's first word picks the one module to import.
  * cli/main_test.ts checks it against what the modules register.
+ *
+ * @example
+ * ```ts
+ * import { COMMANDS } from "./main.ts";
+ *
+ * console.log(COMMANDS.map((command) => command.name).join(" ")); // sessions session …
+ * ```
  */
 export const COMMANDS: readonly CommandEntry[] = [
   {
