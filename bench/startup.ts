@@ -18,7 +18,7 @@
  * (`sessions --json` ≤ 2.5× empty, `--help` ≤ 2×) with ✔/✘, then the in-process split of
  * `sessions --json` (import of mod.ts, open + bind + first listing, second listing, import of
  * commander, of cli/main.ts, the command's run) measured with `performance.now()`: the median
- * of 7 fresh processes.
+ * of 7 fresh processes (`--only-split` prints just that).
  *
  * @module
  */
@@ -213,6 +213,8 @@ async function printSplit(processes = 7): Promise<void> {
 if (import.meta.main) {
   if (Deno.args.includes("--split")) {
     await split();
+  } else if (Deno.args.includes("--only-split")) {
+    await printSplit();
   } else {
     const runs = Number(Deno.args[0] ?? 31);
     const { printRatios } = await import("./_ratios.ts");
