@@ -8,12 +8,17 @@
  *   A fresh process starts with empty doubles, so a two-line launcher in the folder fills them
  *   (one `dlopen` of the wtsapi32 double and `dbl_sessions_generate`, ~0.3 ms; it maps the
  *   library the CLI then opens again), then imports cli/main.ts and runs `main`;
- * - `--help`: `deno run cli/main.ts --help`.
+ * - `--help`: `deno run cli/main.ts --help`;
+ * - two rows that say where `sessions --json` spends its time, printed but not judged:
+ *   `commander only` (a script importing cli/commander.ts: the Node compatibility layer that
+ *   commander's `node:` imports start) and `library only` (the same 300 sessions through
+ *   `listSessions` and `JSON.stringify`, no CLI).
  *
  * `deno run -A bench/startup.ts [runs]` prints the medians and the ratios against the targets
- * (`sessions --json` ≤ 2.5× empty, `--help` ≤ 2×), then the in-process split of one
+ * (`sessions --json` ≤ 2.5× empty, `--help` ≤ 2×) with ✔/✘, then the in-process split of
  * `sessions --json` (import of mod.ts, open + bind + first listing, second listing, import of
- * the CLI modules) measured with `performance.now()` in a fresh process.
+ * commander, of cli/main.ts, the command's run) measured with `performance.now()`: the median
+ * of 7 fresh processes (`--only-split` prints just that).
  *
  * @module
  */
@@ -40,6 +45,35 @@ function launcher(folder: string): string {
 lib.symbols.dbl_sessions_generate(new Uint8Array(1), ${SESSIONS});
 const { main } = await import(${JSON.stringify(`file://${root}cli/main.ts`)});
 Deno.exit(await main(Deno.args));
+`,
+  );
+  return path;
+}
+
+/** A script that imports commander the way the CLI does, and nothing else. */
+function commanderOnly(folder: string): string {
+  const path = `${folder}/commander_only.ts`;
+  Deno.writeTextFileSync(
+    path,
+    `import { Command } from ${JSON.stringify(`file://${root}cli/commander.ts`)};
+if (typeof Command !== "function") throw new Error("no commander");
+`,
+  );
+  return path;
+}
+
+/** The 300 sessions through the library alone: what `sessions --json` costs without the CLI. */
+function libraryOnly(folder: string): string {
+  const path = `${folder}/library_only.ts`;
+  Deno.writeTextFileSync(
+    path,
+    `const lib = Deno.dlopen(${JSON.stringify(`${buildDir}/wtsapi32.so`)}, {
+  dbl_sessions_generate: { parameters: ["buffer", "i32"], result: "i32" },
+});
+lib.symbols.dbl_sessions_generate(new Uint8Array(1), ${SESSIONS});
+const { listSessions } = await import(${JSON.stringify(`file://${root}mod.ts`)});
+const text = JSON.stringify(await listSessions(), null, 2);
+if (text.length === 0) throw new Error("no sessions");
 `,
   );
   return path;
@@ -73,21 +107,34 @@ export async function measureStartup(
       empty: ["run", "empty.ts"],
       sessions: [...flags, launcher(folder), "sessions", "--json"],
       help: [...flags, `${root}cli/main.ts`, "--help"],
+      commander: [...flags, commanderOnly(folder)],
+      library: [...flags, libraryOnly(folder)],
     };
-    const times: Record<keyof typeof commands, number[]> = { empty: [], sessions: [], help: [] };
-    const names = Object.keys(commands) as (keyof typeof commands)[];
+    type Name = keyof typeof commands;
+    const times: Record<Name, number[]> = {
+      empty: [],
+      sessions: [],
+      help: [],
+      commander: [],
+      library: [],
+    };
+    const names = Object.keys(commands) as Name[];
     for (const name of names) await timeOnce(folder, commands[name]); // warm caches
     for (let i = 0; i < runs; i++) {
-      // Alternate the order within each round: empty, sessions, help / help, sessions, empty.
+      // Alternate the order within each round (forwards, then backwards), so drift in the
+      // machine's load falls on every command alike.
       for (const name of i % 2 ? [...names].reverse() : names) {
         times[name].push(await timeOnce(folder, commands[name]));
       }
     }
+    const ms = (name: Name) => `${median(times[name]).toFixed(1)} ms`;
     const empty = median(times.empty);
+    const over = (name: Name) => `${(median(times[name]) / empty).toFixed(2)}× empty`;
     console.log(
-      `start-up, median of ${runs} alternating runs: empty ${empty.toFixed(1)} ms, ` +
-        `sessions --json (${SESSIONS} sessions) ${median(times.sessions).toFixed(1)} ms, ` +
-        `--help ${median(times.help).toFixed(1)} ms`,
+      `start-up, median of ${runs} alternating runs: empty ${ms("empty")}, ` +
+        `sessions --json (${SESSIONS} sessions) ${ms("sessions")}, --help ${ms("help")}; ` +
+        `where sessions --json goes: commander only ${ms("commander")} (${over("commander")}), ` +
+        `library only ${ms("library")} (${over("library")})`,
     );
     return [
       {
@@ -102,50 +149,76 @@ export async function measureStartup(
   }
 }
 
-/** The in-process split, measured in this (fresh) process: run with `--split`. */
+/** The in-process split steps, in order, with what each one measures. */
+const STEPS = [
+  ["seed", "seeding the doubles"],
+  ["mod", "import mod.ts"],
+  ["firstList", "first listSessions (open + bind + listing)"],
+  ["secondList", "second listSessions"],
+  ["commander", "import cli/commander.ts (Node layer)"],
+  ["cli", "import cli/main.ts"],
+  ["firstMain", "main sessions --json (imports cli/sessions.ts)"],
+  ["secondMain", "second main sessions --json"],
+] as const;
+
+/** One in-process split, measured in this (fresh) process: run with `--split`. */
 async function split(): Promise<void> {
-  const t0 = performance.now();
+  const marks = [performance.now()];
   const lib = Deno.dlopen(`${buildDir}/wtsapi32.so`, {
     dbl_sessions_generate: { parameters: ["buffer", "i32"], result: "i32" },
   });
   lib.symbols.dbl_sessions_generate(new Uint8Array(1), SESSIONS);
-  const t1 = performance.now();
+  marks.push(performance.now());
   const mod = await import("../mod.ts");
-  const t2 = performance.now();
-  const first = await mod.listSessions();
-  const t3 = performance.now();
+  marks.push(performance.now());
   await mod.listSessions();
-  const t4 = performance.now();
+  marks.push(performance.now());
+  await mod.listSessions();
+  marks.push(performance.now());
+  await import("../cli/commander.ts");
+  marks.push(performance.now());
   const cli = await import("../cli/main.ts");
-  const t5 = performance.now();
+  marks.push(performance.now());
   await cli.main(["sessions", "--json"]); // stdout: null in the parent
-  const t6 = performance.now();
-  const ms = (a: number, b: number) => `${(b - a).toFixed(1)} ms`;
-  console.error(
-    `in-process split (${first.length} sessions): process start to this module's first line ${
-      t0.toFixed(1)
-    } ms, seeding the doubles ${ms(t0, t1)}, import mod.ts ${ms(t1, t2)}, ` +
-      `first listSessions (open + bind + listing) ${ms(t2, t3)}, second listSessions ${
-        ms(t3, t4)
-      }, import cli/main.ts (commander + CLI modules) ${ms(t4, t5)}, main sessions --json ${
-        ms(t5, t6)
-      }`,
+  marks.push(performance.now());
+  await cli.main(["sessions", "--json"]);
+  marks.push(performance.now());
+  const steps = Object.fromEntries(STEPS.map(([key], i) => [key, marks[i + 1]! - marks[i]!]));
+  console.error(JSON.stringify({ start: marks[0], ...steps }));
+}
+
+/** The median of `processes` fresh in-process splits, printed one step a line. */
+async function printSplit(processes = 7): Promise<void> {
+  const runs: Record<string, number>[] = [];
+  for (let i = 0; i < processes; i++) {
+    const child = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-ffi", "--allow-env", "--allow-read", import.meta.filename!, "--split"],
+      env: { WINSESSION_DLL_DIR: buildDir, NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(child.stderr);
+    if (!child.success) throw new Error(`split run failed: ${text}`);
+    runs.push(JSON.parse(text.trim().split("\n").at(-1)!));
+  }
+  console.log(
+    `in-process split of sessions --json (${SESSIONS} sessions), median of ${processes}:`,
   );
+  const rows: [string, string][] = [["start", "process start to this module's first line"]];
+  for (const [key, what] of [...rows, ...STEPS]) {
+    console.log(`  ${what.padEnd(48)} ${median(runs.map((run) => run[key]!)).toFixed(1)} ms`);
+  }
 }
 
 if (import.meta.main) {
   if (Deno.args.includes("--split")) {
     await split();
+  } else if (Deno.args.includes("--only-split")) {
+    await printSplit();
   } else {
     const runs = Number(Deno.args[0] ?? 31);
     const { printRatios } = await import("./_ratios.ts");
     printRatios(await measureStartup(runs));
-    const child = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-ffi", "--allow-env", "--allow-read", import.meta.filename!, "--split"],
-      env: { WINSESSION_DLL_DIR: buildDir, NO_COLOR: "1" },
-      stdout: "null",
-      stderr: "inherit",
-    }).output();
-    if (!child.success) throw new Error("split run failed");
+    await printSplit();
   }
 }

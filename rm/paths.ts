@@ -16,8 +16,7 @@
  * @module
  */
 
-import posixPath from "node:path/posix";
-import win32Path from "node:path/win32";
+import { posixParts, resolvePosix, resolveWin32, win32Parts } from "./_path_resolve.ts";
 
 /**
  * The longest path Windows accepts, in UTF-16 code units: 32,767 (the `\\?\` form's limit, a
@@ -88,9 +87,7 @@ export function resolveFullPath(path: string, cwd?: string): string {
     throw new TypeError(`path contains a NUL character: ${shortenPath(JSON.stringify(path))}`);
   }
   const base = cwd ?? Deno.cwd();
-  return Deno.build.os === "windows"
-    ? win32Path.resolve(base, path)
-    : posixPath.resolve(base, path);
+  return Deno.build.os === "windows" ? resolveWin32([base, path]) : resolvePosix([base, path]);
 }
 
 /** How {@linkcode protectedFolderReason} sees the machine (tests pass their own). */
@@ -141,17 +138,18 @@ export function protectedFolderReason(
 }
 
 function windowsReason(fullPath: string, env: (name: string) => string | undefined) {
-  const key = (path: string) => win32Path.resolve(path).replace(/[\\/]+$/, "").toLowerCase();
-  const path = key(fullPath);
-  const root = key(win32Path.parse(win32Path.resolve(fullPath)).root);
-  if (path === root) return fullPath.startsWith("\\\\") ? "a share root" : "a drive root";
+  const key = (path: string) => resolveWin32([path]).replace(/[\\/]+$/, "").toLowerCase();
+  const resolved = resolveWin32([fullPath]);
+  const path = key(resolved);
+  const parts = win32Parts(resolved);
+  if (path === key(parts.root)) {
+    return fullPath.startsWith("\\\\") ? "a share root" : "a drive root";
+  }
   const drive = env("SystemDrive") ?? "C:";
   const profile = env("USERPROFILE");
-  const users = key(profile ? win32Path.dirname(profile) : `${drive}\\Users`);
+  const users = key(profile ? win32Parts(resolveWin32([profile])).parent : `${drive}\\Users`);
   if (path === users) return "the folder of every user profile";
-  if (win32Path.dirname(path) === users) {
-    return `the profile folder of ${win32Path.basename(win32Path.resolve(fullPath))}`;
-  }
+  if (key(parts.parent) === users) return `the profile folder of ${parts.name}`;
   const windows = key(env("SystemRoot") ?? env("windir") ?? `${drive}\\Windows`);
   if (path === windows || path.startsWith(`${windows}\\`)) return "a Windows system folder";
   const roots = [
@@ -167,15 +165,16 @@ function windowsReason(fullPath: string, env: (name: string) => string | undefin
 }
 
 function posixReason(fullPath: string, env: (name: string) => string | undefined) {
-  const path = posixPath.resolve(fullPath);
+  const path = resolvePosix([fullPath]);
   if (path === "/") return "the root folder";
   const home = env("HOME");
   if (!home) return null;
-  const homePath = posixPath.resolve(home);
+  const homePath = resolvePosix([home]);
   if (path === homePath) return "your home folder";
-  const parent = posixPath.dirname(homePath);
+  const parent = posixParts(homePath).parent;
   if (parent === "/") return null;
   if (path === parent) return "the folder of every home folder";
-  if (posixPath.dirname(path) === parent) return `the home folder of ${posixPath.basename(path)}`;
+  const { parent: pathParent, name } = posixParts(path);
+  if (pathParent === parent) return `the home folder of ${name}`;
   return null;
 }

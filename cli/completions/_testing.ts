@@ -32,9 +32,12 @@ export function demoProgram(): Command {
   return program;
 }
 
-/** The real `winsession` program, as `main` builds it. */
+// Built once: every command module is imported on demand, so building is asynchronous.
+const real = await buildProgram({ io: recordingIO(), exitCode: ExitCode.Ok });
+
+/** The real `winsession` program, as `main` builds it for `completions` (every command). */
 export function realProgram(): Command {
-  return buildProgram({ io: recordingIO(), exitCode: ExitCode.Ok });
+  return real;
 }
 
 /** Both programs, labelled: each generator is checked against the two. */
