@@ -28,7 +28,14 @@
  * @module
  */
 
-import { clearLastError, WindowsError } from "../ffi/errors.ts";
+import {
+  AbandonedError,
+  clearLastError,
+  NonblockingCallError,
+  WindowsError,
+} from "../ffi/errors.ts";
+
+export { AbandonedError, NonblockingCallError } from "../ffi/errors.ts";
 import { encodeWide } from "../ffi/utf16.ts";
 import { wtsapi32 } from "../ffi/load.ts";
 
@@ -57,57 +64,6 @@ export const WTSInfoClass = {
  * to learn its error code; a slower failure is reported without one.
  */
 export const FAST_FAILURE_MS = 1000;
-
-/**
- * A WTS call that ran on a worker thread (Deno's nonblocking FFI) failed, and its Win32 error
- * code could not be read honestly: the last error lives on the worker thread, and the call was
- * not safe or not cheap to repeat on the main thread.
- *
- * @example Telling it apart from a WindowsError
- * ```ts ignore
- * import { NonblockingCallError, sendMessage } from "../mod.ts";
- *
- * try {
- *   await sendMessage(2, { title: "Backup", text: "Reply?", buttons: "yesNo", wait: true });
- * } catch (error) {
- *   if (error instanceof NonblockingCallError) console.error(error.functionName, "failed");
- * }
- * ```
- */
-export class NonblockingCallError extends Error {
-  /** The Win32 function that failed, such as `"WTSSendMessageW"`. */
-  readonly functionName: string;
-  /** The server it was called on, `""` for the local one. */
-  readonly server: string;
-  /** How long the failed call ran, in milliseconds. */
-  readonly elapsedMs: number;
-  /** Always `"NonblockingCallError"`. */
-  override readonly name = "NonblockingCallError";
-
-  /**
-   * Creates the error.
-   *
-   * @param functionName The Win32 function that failed.
-   * @param server The server name, `""` for the local server.
-   * @param elapsedMs How long the call ran before it failed.
-   * @param reason Why the code is unknown, appended to the message.
-   */
-  constructor(functionName: string, server: string, elapsedMs: number, reason: string) {
-    const where = server === "" ? "" : ` on ${server}`;
-    super(
-      `${functionName} failed${where} after ${Math.round(elapsedMs)} ms; its Win32 error code ` +
-        `is unknown because ${reason}`,
-    );
-    this.functionName = functionName;
-    this.server = server;
-    this.elapsedMs = elapsedMs;
-  }
-}
-
-/** Thrown inside a call chain whose result nobody waits for any more (timeout, abort). */
-export class AbandonedError extends Error {
-  override readonly name = "AbandonedError";
-}
 
 /** How a chain of WTS calls runs, and for whom. */
 export interface CallContext {
