@@ -300,6 +300,8 @@ async function sessionAction(
   if (options?.expect !== undefined) await recheckSession(context, id, options.expect);
   const wts = wtsapi32();
   if (options?.wait) {
+    // With `wait` the request always goes to the pool, whatever the context (it may take
+    // long); a request once decided on is never skipped as abandoned.
     const waited = { server: context.server, nonblocking: true, abandoned: false };
     if (await tryBool(waited, wts, functionName, [context.handle, id, 1])) return;
   }
