@@ -10,6 +10,10 @@
  *   {@linkcode tryBool}).
  * - "Decode, then free in `finally`" of a block Windows allocated ({@linkcode decodeThenFree}).
  *
+ * The helpers call the symbol with a spread argument list, which V8 cannot turn into a fast FFI
+ * call: right for calls made once per listing or action, not for a per-row hot loop (the
+ * per-session query in `wts/_query.ts` spells its call out; measured there).
+ *
  * ## The last error of a nonblocking call
  *
  * Win32 keeps the last error per thread. A symbol bound with `nonblocking: true` runs on one of
