@@ -31,7 +31,9 @@ let scratch = new Uint8Array(4096);
  * WTSFreeMemory with exactly its one argument. A call with a spread or with more arguments than
  * the symbol declares leaves V8's fast FFI path: measured with `process.cpuUsage()` against the
  * doubles, a spread in {@linkcode queryBlocking} made a 1,000-session listing take about 10 ms
- * of CPU instead of 7 ms. So the hot path spells its calls out.
+ * of CPU instead of 7 ms. So the hot path spells its calls out. (Deno's FFI symbols are V8
+ * fast API calls, denoland/deno#15125; "spread params don't let `call` optimize",
+ * denoland/deno#15313.)
  */
 const freeMemory = (block: Deno.PointerObject) => wtsapi32().WTSFreeMemory(block);
 
