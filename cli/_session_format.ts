@@ -20,6 +20,7 @@ import {
   humanTime,
   parseSecondsOption,
 } from "./common.ts";
+import { NonblockingCallError, ServerTimeoutError, TargetChangedError } from "../mod.ts";
 import type { FanOutOptions, ProcessInfo, ServerResult, Session } from "../mod.ts";
 
 // ---- JSON shapes (the documented, stable output of --json) ------------------------------------
@@ -251,9 +252,21 @@ export function timeoutMs(text: string | undefined): number | undefined {
  */
 export function namingServer(server: string | undefined, error: unknown): unknown {
   if (server === undefined || error instanceof CliError) return error;
+  if (namesServer(error, server)) return error;
   const { message, exitCode } = describeFailure(error);
-  if (message.startsWith(`${server} `) || message.includes(` on ${server}`)) return error;
   return new CliError(`${server}: ${message}`, exitCode);
+}
+
+/**
+ * Whether `error` already names `server` in its message: the errors that carry a `server`
+ * field, and a TargetChangedError, whose target the library names with its server
+ * (`session 3 on rdsh01`).
+ */
+function namesServer(error: unknown, server: string): boolean {
+  if (error instanceof ServerTimeoutError || error instanceof NonblockingCallError) {
+    return error.server === server;
+  }
+  return error instanceof TargetChangedError;
 }
 
 /** Runs `work` for one server; its failure names the server (see {@linkcode namingServer}). */

@@ -16,7 +16,16 @@ import {
   printJson,
 } from "./common.ts";
 import { main, VERSION } from "./main.ts";
-import { TargetChangedError, WindowsError } from "../ffi/errors.ts";
+import {
+  LibraryLoadError,
+  NonblockingCallError,
+  PathNotFoundError,
+  ServerTimeoutError,
+  TargetChangedError,
+  WindowsError,
+} from "../ffi/errors.ts";
+import { pathFailure } from "./_rm_common.ts";
+import { namingServer } from "./_session_format.ts";
 import { recordingIO } from "./_testing.ts";
 
 Deno.test("parseDword accepts 0 and 2^32 - 1, trims spaces", () => {
@@ -232,4 +241,31 @@ Deno.test("parseDurationOption: whole numbers with s/m/h/d units, combined; othe
       return true;
     }, bad);
   }
+});
+
+Deno.test("errors are recognised by class, not by their text", () => {
+  // A load failure is "unsupported" whatever its message says.
+  const load = new LibraryLoadError("/nowhere/wtsapi32.so", "cannot open shared object file");
+  assert.equal(describeFailure(load).exitCode, ExitCode.Unsupported);
+  // A missing path is a usage error; a NotFound of any other origin is not rewritten.
+  assert.throws(
+    () => pathFailure(new PathNotFoundError("D:\\gone")),
+    (error: unknown) => error instanceof CliError && error.exitCode === ExitCode.Usage,
+  );
+  const other = new Deno.errors.NotFound("something else");
+  assert.throws(() => pathFailure(other), (error: unknown) => error === other);
+  // Errors that carry their server are not prefixed with it again; others are.
+  const late = new ServerTimeoutError("rdsh01", 5000);
+  assert.equal(namingServer("rdsh01", late), late);
+  const pool = new NonblockingCallError("WTSSendMessageW", "rdsh01", 1500, "why");
+  assert.equal(namingServer("rdsh01", pool), pool);
+  const named = namingServer("rdsh01", new WindowsError("WTSOpenServerW", 1722, "down"));
+  assert.ok(named instanceof CliError);
+  assert.equal(
+    named.message,
+    "rdsh01: WTSOpenServerW failed: RPC_S_SERVER_UNAVAILABLE (1722): down",
+  );
+  // A message that merely starts with the server's name is no longer taken as naming it.
+  const lookalike = namingServer("rdsh01", new Error("rdsh01 is mentioned but not as a server"));
+  assert.ok(lookalike instanceof CliError);
 });

@@ -1,200 +1,33 @@
 /**
- * {@linkcode WindowsError}: a failed Win32 call, with its numeric code, the code's symbolic name
- * and the system's message, formatted on one line:
+ * The one error hierarchy of winsession: every error it throws on purpose is a
+ * {@linkcode WinsessionError}, so a caller can tell winsession's failures from its own with one
+ * `instanceof`, and the CLI can map each kind to its exit code without reading messages.
  *
- * ```text
- * WTSDisconnectSession failed: ERROR_CTX_WINSTATION_NOT_FOUND (7022): The specified session cannot be found.
- * ```
+ * - {@linkcode WindowsError}: a failed Win32 call, with its code, the code's symbolic name and
+ *   the system's message, on one line:
+ *   `WTSDisconnectSession failed: ERROR_CTX_WINSTATION_NOT_FOUND (7022): The specified session cannot be found.`
+ * - {@linkcode NonblockingCallError}: a call on Deno's FFI thread pool failed and its code
+ *   could not be read honestly; {@linkcode ServerTimeoutError}: a server did not answer in
+ *   time; {@linkcode AbandonedError}: a call chain nobody waits for any more.
+ * - {@linkcode TargetChangedError}, {@linkcode ShutdownError}, {@linkcode ProtectedFolderError}:
+ *   refusals and partial results of destructive actions.
+ * - {@linkcode LibraryLoadError}, {@linkcode PathNotFoundError}: a DLL or a given path missing.
  *
- * Also the `ERROR_*` constants winsession branches on, and {@linkcode errorName}.
+ * Also re-exported here: the `ERROR_*` constants (`error_codes.ts`, generated from the name
+ * table) and {@linkcode errorName} / {@linkcode systemMessage} (`error_text.ts`).
  *
  * @module
  */
 
-import { ERROR_ENTRIES } from "./error_names.ts";
 import { kernel32 } from "./load.ts";
+import { errorName, systemMessage } from "./error_text.ts";
+import { WinsessionError } from "./_error_base.ts";
+import { ERROR_SUCCESS } from "./error_codes.ts";
 
-/** The operation completed successfully. */
-export const ERROR_SUCCESS = 0;
-/** The system cannot find the file specified. */
-export const ERROR_FILE_NOT_FOUND = 2;
-/** Access is denied. */
-export const ERROR_ACCESS_DENIED = 5;
-/** The handle is invalid. */
-export const ERROR_INVALID_HANDLE = 6;
-/** Not enough memory resources are available to process this command. */
-export const ERROR_NOT_ENOUGH_MEMORY = 8;
-/** The data is invalid. */
-export const ERROR_INVALID_DATA = 13;
-/** Not enough memory resources are available to complete this operation. */
-export const ERROR_OUTOFMEMORY = 14;
-/** The system cannot write to the specified device (Restart Manager: its session data is unwritable). */
-export const ERROR_WRITE_FAULT = 29;
-/** The request is not supported. */
-export const ERROR_NOT_SUPPORTED = 50;
-/** The parameter is incorrect. */
-export const ERROR_INVALID_PARAMETER = 87;
-/** This function is not supported on this system. */
-export const ERROR_CALL_NOT_IMPLEMENTED = 120;
-/** The semaphore timeout period has expired (Restart Manager: its session is locked). */
-export const ERROR_SEM_TIMEOUT = 121;
-/** The data area passed to a system call is too small. */
-export const ERROR_INSUFFICIENT_BUFFER = 122;
-/** One or more arguments are not correct. */
-export const ERROR_BAD_ARGUMENTS = 160;
-/** The specified path is invalid. */
-export const ERROR_BAD_PATHNAME = 161;
-/** More data is available. */
-export const ERROR_MORE_DATA = 234;
-/** The wait operation timed out. */
-export const WAIT_TIMEOUT = 258;
-/** The system cannot find message text for the message number. */
-export const ERROR_MR_MID_NOT_FOUND = 317;
-/** No action was taken as a system reboot is required. */
-export const ERROR_FAIL_NOACTION_REBOOT = 350;
-/** The shutdown operation failed. */
-export const ERROR_FAIL_SHUTDOWN = 351;
-/** The restart operation failed. */
-export const ERROR_FAIL_RESTART = 352;
-/** The maximum number of sessions has been reached. */
-export const ERROR_MAX_SESSIONS_REACHED = 353;
-/** The operation is not valid given the state of the component (e.g. RmRestart before RmShutdown). */
-export const ERROR_REQUEST_OUT_OF_SEQUENCE = 776;
-/** The I/O operation has been aborted because of either a thread exit or an application request. */
-export const ERROR_OPERATION_ABORTED = 995;
-/** Element not found. */
-export const ERROR_NOT_FOUND = 1168;
-/** Multiple connections to a server by the same user, using more than one user name. */
-export const ERROR_SESSION_CREDENTIAL_CONFLICT = 1219;
-/** The operation was canceled by the user. */
-export const ERROR_CANCELLED = 1223;
-/** The request was aborted. */
-export const ERROR_REQUEST_ABORTED = 1235;
-/** No mapping between account names and SIDs was done (LookupAccountSidW: a deleted account). */
-export const ERROR_NONE_MAPPED = 1332;
-/** The specified domain either does not exist or could not be contacted. */
-export const ERROR_NO_SUCH_DOMAIN = 1355;
-/** The RPC server is unavailable (a remote server is down or unreachable). */
-export const RPC_S_SERVER_UNAVAILABLE = 1722;
-/** The remote procedure call failed. */
-export const RPC_S_CALL_FAILED = 1726;
-/** The requested operation is successful; changes take effect after a reboot. */
-export const ERROR_SUCCESS_REBOOT_REQUIRED = 3010;
-/** The requested operation is successful; changes take effect after the service restarts. */
-export const ERROR_SUCCESS_RESTART_REQUIRED = 3011;
-/** A close operation is pending on the session. */
-export const ERROR_CTX_CLOSE_PENDING = 7007;
-/** The specified session cannot be found. */
-export const ERROR_CTX_WINSTATION_NOT_FOUND = 7022;
-/** Remote Desktop Services is currently busy. */
-export const ERROR_CTX_WINSTATION_BUSY = 7024;
-/** The requested operation can be performed only on the system console. */
-export const ERROR_CTX_NOT_CONSOLE = 7038;
-/** Disconnecting the console session is not supported. */
-export const ERROR_CTX_CONSOLE_DISCONNECT = 7041;
-/** Reconnecting a disconnected session to the console is not supported. */
-export const ERROR_CTX_CONSOLE_CONNECT = 7042;
-/** The request to control another session remotely was denied. */
-export const ERROR_CTX_SHADOW_DENIED = 7044;
-/** The requested session access is denied. */
-export const ERROR_CTX_WINSTATION_ACCESS_DENIED = 7045;
-/** The requested session cannot be controlled remotely. */
-export const ERROR_CTX_SHADOW_INVALID = 7050;
-/** The requested session is not configured to allow remote control. */
-export const ERROR_CTX_SHADOW_DISABLED = 7051;
-/** Remote logins are currently disabled. */
-export const ERROR_CTX_WINSTATIONS_DISABLED = 7060;
-
-/** The `errorName` of a code missing from winsession's table (the number is still shown). */
-export const UNKNOWN_ERROR = "UNKNOWN_ERROR";
-
-const FORMAT_MESSAGE_ALLOCATE_BUFFER = 0x0000_0100;
-const FORMAT_MESSAGE_IGNORE_INSERTS = 0x0000_0200;
-const FORMAT_MESSAGE_FROM_SYSTEM = 0x0000_1000;
-
-/**
- * The symbolic name of a Win32 error code, such as `"ERROR_ACCESS_DENIED"` for 5, or
- * `"UNKNOWN_ERROR"` for a code winsession's table does not hold.
- *
- * @example
- * ```ts
- * import { errorName } from "./errors.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(errorName(7022), "ERROR_CTX_WINSTATION_NOT_FOUND");
- * assert.equal(errorName(123456), "UNKNOWN_ERROR");
- * ```
- *
- * @param code A Win32 error code.
- * @returns Its name from `winerror.h`.
- */
-export function errorName(code: number): string {
-  return ERROR_ENTRIES.get(code)?.[1] ?? UNKNOWN_ERROR;
-}
-
-/**
- * The English text winsession carries for `code`, used when `FormatMessageW` cannot be called;
- * `""` for a code its table does not hold.
- *
- * @example
- * ```ts
- * import { builtInMessage } from "./errors.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(builtInMessage(5), "Access is denied.");
- * ```
- *
- * @param code A Win32 error code.
- * @returns The message, without a trailing line break.
- */
-export function builtInMessage(code: number): string {
-  return ERROR_ENTRIES.get(code)?.[2] ?? "";
-}
-
-/**
- * The system's message for `code`, from `FormatMessageW` in the user's language, with the
- * trailing line break removed. Falls back to {@linkcode builtInMessage} when kernel32 cannot be
- * loaded (no FFI permission, not Windows) or `FormatMessageW` knows no text for the code.
- *
- * @example
- * ```ts ignore
- * import { systemMessage } from "./errors.ts";
- *
- * console.log(systemMessage(5)); // "Access is denied."
- * ```
- *
- * @param code A Win32 error code.
- * @returns The message, or `""` if neither source knows it.
- */
-export function systemMessage(code: number): string {
-  let symbols: ReturnType<typeof kernel32>;
-  try {
-    symbols = kernel32();
-  } catch {
-    return builtInMessage(code);
-  }
-  // With FORMAT_MESSAGE_ALLOCATE_BUFFER, lpBuffer is really an LPWSTR* that receives a
-  // LocalAlloc'd string, which we must LocalFree whatever happens while decoding it.
-  const out = new BigUint64Array(1);
-  const units = symbols.FormatMessageW(
-    FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
-    null,
-    code >>> 0,
-    0,
-    new Uint8Array(out.buffer),
-    0,
-    null,
-  );
-  const pointer = Deno.UnsafePointer.create(out[0]!);
-  try {
-    if (units === 0 || pointer === null) return builtInMessage(code);
-    const text = new Uint8Array(units * 2);
-    Deno.UnsafePointerView.copyInto(pointer, text);
-    return new TextDecoder("utf-16le").decode(text).trimEnd();
-  } finally {
-    if (pointer !== null) symbols.LocalFree(pointer);
-  }
-}
+export * from "./error_codes.ts";
+export { builtInMessage, errorName, systemMessage, UNKNOWN_ERROR } from "./error_text.ts";
+export { WinsessionError } from "./_error_base.ts";
+export * from "./action_errors.ts";
 
 /** What {@linkcode WindowsError.toJSON} returns: the error as plain data for `--json` output. */
 export interface WindowsErrorJson {
@@ -234,7 +67,7 @@ export interface WindowsErrorJson {
  * assert.equal(error.message, "RmRegisterResources failed: ERROR_ACCESS_DENIED (5): Access is denied.");
  * ```
  */
-export class WindowsError extends Error {
+export class WindowsError extends WinsessionError {
   /** Always `"WindowsError"`. */
   override readonly name = "WindowsError" as const;
   /** The Win32 error code. */
@@ -326,152 +159,166 @@ export function clearLastError(): void {
   kernel32().SetLastError(ERROR_SUCCESS);
 }
 
-/** One difference between what a destructive call was told to expect and what it found. */
-export interface TargetChange {
-  /** What differs: `"user"`, `"domain"`, `"logonTime"`, `"name"`, `"sessionId"`, `"startTime"`, or `"exists"`. */
-  field: string;
-  /** The value the caller expected (as shown to whoever confirmed the action). */
-  expected: string;
-  /** The value found just before acting. */
-  actual: string;
-}
-
 /**
- * A destructive call was told what its target looked like (`expect`), re-read the target just
- * before acting, and found something else: the session id now belongs to another user, the
- * process id to another program, or the target is gone. Nothing was done.
+ * A WTS call that ran on a worker thread (Deno's nonblocking FFI) failed, and its Win32 error
+ * code could not be read honestly: the last error lives on the worker thread, and the call was
+ * not safe or not cheap to repeat on the main thread.
  *
- * @example
+ * @example Telling it apart from a WindowsError
  * ```ts
- * import { TargetChangedError } from "./errors.ts";
+ * import { NonblockingCallError, WindowsError } from "./errors.ts";
  * import assert from "node:assert/strict";
  *
- * const error = new TargetChangedError("session 3", [
- *   { field: "user", expected: "CONTOSO\\bob", actual: "CONTOSO\\carol" },
- * ]);
+ * const error = new NonblockingCallError("WTSSendMessageW", "rdsh01", 1500, "it was not repeated");
+ * assert.ok(!(error instanceof WindowsError));
  * assert.equal(
  *   error.message,
- *   "session 3 changed since it was looked up (user was CONTOSO\\bob, is now CONTOSO\\carol): nothing was done",
+ *   "WTSSendMessageW failed on rdsh01 after 1500 ms; its Win32 error code is unknown because it was not repeated",
  * );
  * ```
  */
-export class TargetChangedError extends Error {
-  /** Always `"TargetChangedError"`. */
-  override readonly name = "TargetChangedError" as const;
-  /** The target, such as `"session 3 on rdsh01"` or `"process 4242"`. */
-  readonly target: string;
-  /** What changed (at least one entry). */
-  readonly changes: readonly TargetChange[];
+export class NonblockingCallError extends WinsessionError {
+  /** Always `"NonblockingCallError"`. */
+  override readonly name = "NonblockingCallError" as const;
+  /** The Win32 function that failed, such as `"WTSSendMessageW"`. */
+  readonly functionName: string;
+  /** The server it was called on, `""` for the local one. */
+  readonly server: string;
+  /** How long the failed call ran, in milliseconds. */
+  readonly elapsedMs: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param functionName The Win32 function that failed.
+   * @param server The server name, `""` for the local server.
+   * @param elapsedMs How long the call ran before it failed.
+   * @param reason Why the code is unknown, appended to the message.
+   */
+  constructor(functionName: string, server: string, elapsedMs: number, reason: string) {
+    const where = server === "" ? "" : ` on ${server}`;
+    super(
+      `${functionName} failed${where} after ${Math.round(elapsedMs)} ms; its Win32 error code ` +
+        `is unknown because ${reason}`,
+    );
+    this.functionName = functionName;
+    this.server = server;
+    this.elapsedMs = elapsedMs;
+  }
+}
+
+/**
+ * Thrown inside a chain of calls whose result nobody waits for any more (its server timed out,
+ * or the caller aborted): the next call is skipped. The fan-out catches it; it reaches a caller
+ * only through a chain the caller itself gave up.
+ *
+ * @example
+ * ```ts
+ * import { AbandonedError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new AbandonedError("WTSEnumerateSessionsW").name, "AbandonedError");
+ * ```
+ */
+export class AbandonedError extends WinsessionError {
+  /** Always `"AbandonedError"`. */
+  override readonly name = "AbandonedError" as const;
+}
+
+/**
+ * A server did not answer within `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { ServerTimeoutError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ServerTimeoutError("rdsh09", 5000);
+ * assert.equal(error.message, "rdsh09 did not answer within 5000 ms");
+ * ```
+ */
+export class ServerTimeoutError extends WinsessionError {
+  /** Always `"ServerTimeoutError"`. */
+  override readonly name = "ServerTimeoutError" as const;
+  /** The server that did not answer. */
+  readonly server: string;
+  /** The limit it exceeded. */
+  readonly timeoutMs: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param server The server that did not answer.
+   * @param timeoutMs The limit it exceeded, in milliseconds.
+   */
+  constructor(server: string, timeoutMs: number) {
+    super(`${server} did not answer within ${timeoutMs} ms`);
+    this.server = server;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A DLL winsession needs could not be loaded: not Windows, a missing file, or a DLL directory
+ * override pointing at nothing. The CLI reports it as "unsupported" (exit 3).
+ *
+ * @example
+ * ```ts
+ * import { LibraryLoadError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new LibraryLoadError("C:\\Windows\\System32\\wtsapi32.dll", "not found");
+ * assert.equal(error.message, "winsession could not load C:\\Windows\\System32\\wtsapi32.dll: not found");
+ * ```
+ */
+export class LibraryLoadError extends WinsessionError {
+  /** Always `"LibraryLoadError"`. */
+  override readonly name = "LibraryLoadError" as const;
+  /** The path that was given to `Deno.dlopen`. */
+  readonly path: string;
 
   /**
    * Makes the error.
    *
-   * @param target The target as people name it, such as `"session 3"`.
-   * @param changes What differs between the expectation and the re-read target.
+   * @param path The library's path.
+   * @param reason Why `Deno.dlopen` failed.
+   * @param options Standard error options: the `Deno.dlopen` error as `cause`.
    */
-  constructor(target: string, changes: readonly TargetChange[]) {
-    const what = changes.map((c) => `${c.field} was ${c.expected}, is now ${c.actual}`).join("; ");
-    super(`${target} changed since it was looked up (${what}): nothing was done`);
-    this.target = target;
-    this.changes = changes;
-  }
-}
-
-/**
- * A Restart Manager shutdown that did not fully succeed (failed, partly failed, was cancelled
- * or interrupted) after `RmShutdown` had begun: it carries what is true afterwards, read back
- * with `RmGetList` (whose `AppStatus` flags "describe the history of actions taken by Restart
- * Manager on the application": Stopped, Restarted, ErrorOnStop; RM_APP_STATUS and RmShutdown's
- * ERROR_FAIL_SHUTDOWN, learn.microsoft.com/windows/win32/api/restartmanager), so no caller is
- * left guessing which programs are now closed. `cause` is what made it fail: a
- * {@linkcode WindowsError} such as `ERROR_FAIL_SHUTDOWN` (351) or `ERROR_CANCELLED` (1223), or
- * the abort reason of the caller's signal.
- *
- * @example
- * ```ts
- * import { ShutdownError } from "./errors.ts";
- * import assert from "node:assert/strict";
- *
- * const error = new ShutdownError("the shutdown was cancelled", {
- *   closed: [{ pid: 4242 }],
- *   restarted: [],
- *   stillRunning: [{ pid: 4343 }],
- * });
- * assert.equal(error.closed.length, 1);
- * assert.equal(error.name, "ShutdownError");
- * ```
- *
- * @typeParam P How a program is described (`RmProcess` for winsession's `releaseFiles`).
- */
-export class ShutdownError<P = unknown> extends Error {
-  /** Always `"ShutdownError"`. */
-  override readonly name = "ShutdownError" as const;
-  /** Programs the Restart Manager closed and that are still closed. */
-  readonly closed: readonly P[];
-  /** Programs closed and then restarted (`RmRestart`). */
-  readonly restarted: readonly P[];
-  /** Programs that were never closed (refused, masked by a filter, or not reached). */
-  readonly stillRunning: readonly P[];
-  /** Whether the caller's signal (Ctrl+C) ended the shutdown. */
-  readonly interrupted: boolean;
-  /** Whether `RmRestart` was called to bring back what had closed. */
-  readonly restartAttempted: boolean;
-
-  /**
-   * Makes the error with its one-line message and the three lists.
-   *
-   * @param message What happened, for people.
-   * @param lists The programs by state after the attempt.
-   * @param options `cause`, whether the caller interrupted it, whether a restart was tried.
-   */
-  constructor(
-    message: string,
-    lists: { closed: readonly P[]; restarted: readonly P[]; stillRunning: readonly P[] },
-    options: { cause?: unknown; interrupted?: boolean; restartAttempted?: boolean } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.closed = lists.closed;
-    this.restarted = lists.restarted;
-    this.stillRunning = lists.stillRunning;
-    this.interrupted = options.interrupted ?? false;
-    this.restartAttempted = options.restartAttempted ?? false;
-  }
-}
-
-/**
- * A destructive action refused because its target is a folder whose release would close far
- * more than anyone means to: a drive or share root, the Users folder, a user's profile folder,
- * a Windows system folder. `releaseFiles`/`ReleasePlan` throw it unless the caller opts in
- * (`allowProtectedFolders`; the CLI's `--allow-protected-folder`).
- *
- * @example
- * ```ts
- * import { ProtectedFolderError } from "./errors.ts";
- * import assert from "node:assert/strict";
- *
- * const error = new ProtectedFolderError("C:\\", "a drive root");
- * assert.equal(error.message, "C:\\ is a drive root");
- * ```
- */
-export class ProtectedFolderError extends Error {
-  /** Always `"ProtectedFolderError"`. */
-  override readonly name = "ProtectedFolderError" as const;
-  /** The folder, as a full path. */
-  readonly path: string;
-  /** What it is, e.g. `"the profile folder of alice"`. */
-  readonly reason: string;
-
-  /**
-   * Makes the error for `path`.
-   *
-   * @param path The folder (shown shortened when very long).
-   * @param reason What the folder is.
-   */
-  constructor(path: string, reason: string) {
-    const shown = path.length > 120 ? `${path.slice(0, 60)}…${path.slice(-40)}` : path;
-    super(`${shown} is ${reason}`);
+  constructor(path: string, reason: string, options?: ErrorOptions) {
+    super(`winsession could not load ${path}: ${reason}`, options);
     this.path = path;
-    this.reason = reason;
+  }
+}
+
+/**
+ * A path given to a Restart Manager function (`listLocks`, `releaseFiles`) does not exist. The
+ * CLI reports it as a usage error (exit 2).
+ *
+ * @example
+ * ```ts
+ * import { PathNotFoundError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new PathNotFoundError("D:\\data\\gone.db");
+ * assert.equal(error.message, "path not found: D:\\data\\gone.db");
+ * ```
+ */
+export class PathNotFoundError extends WinsessionError {
+  /** Always `"PathNotFoundError"`. */
+  override readonly name = "PathNotFoundError" as const;
+  /** The path as given. */
+  readonly path: string;
+
+  /**
+   * Makes the error.
+   *
+   * @param path The path as given (shown as it is).
+   * @param detail Appended after the path, e.g. the full path it resolved to in parentheses.
+   * @param options Standard error options: the `Deno.stat` error as `cause`.
+   */
+  constructor(path: string, detail = "", options?: ErrorOptions) {
+    super(`path not found: ${path}${detail}`, options);
+    this.path = path;
   }
 }
 

@@ -210,3 +210,32 @@ Deno.test("WindowsError.fromLastError() after clearLastError() names a failure w
   );
   assertNoLeaks();
 });
+
+Deno.test("error_codes.ts is what scripts/gen_error_codes.ts makes from the name table", async () => {
+  const { errorCodesSource } = await import("../scripts/gen_error_codes.ts");
+  const onDisk = Deno.readTextFileSync(new URL("./error_codes.ts", import.meta.url));
+  assert.equal(
+    onDisk,
+    errorCodesSource(),
+    "run: deno run --allow-read --allow-write scripts/gen_error_codes.ts",
+  );
+});
+
+Deno.test("every error winsession throws on purpose is a WinsessionError", () => {
+  const all: Error[] = [
+    new errors.WindowsError("WTSLogoffSession", 5, "Access is denied."),
+    new errors.NonblockingCallError("WTSSendMessageW", "rdsh01", 5, "why"),
+    new errors.AbandonedError("WTSEnumerateSessionsW"),
+    new errors.ServerTimeoutError("rdsh01", 1000),
+    new errors.TargetChangedError("session 3", [{ field: "user", expected: "a", actual: "b" }]),
+    new errors.ShutdownError("stopped", { closed: [], restarted: [], stillRunning: [] }),
+    new errors.ProtectedFolderError("C:\\", "a drive root"),
+    new errors.LibraryLoadError("wtsapi32.dll", "not found"),
+    new errors.PathNotFoundError("D:\\gone"),
+  ];
+  for (const error of all) {
+    assert.ok(error instanceof errors.WinsessionError, error.name);
+    assert.ok(error instanceof Error, error.name);
+    assert.equal(error.name, error.constructor.name);
+  }
+});

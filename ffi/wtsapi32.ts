@@ -124,3 +124,24 @@ export const WTSAPI32_SYMBOLS = {
 
 /** The symbol table's type, for typing an opened wtsapi32 library. */
 export type Wtsapi32Symbols = typeof WTSAPI32_SYMBOLS;
+
+/** The `WTS_INFO_CLASS` values (wtsapi32.h) winsession passes to WTSQuerySessionInformationW. */
+export const WTSInfoClass = {
+  WTSConnectState: 8,
+  WTSClientName: 10,
+  WTSClientAddress: 14,
+  WTSClientProtocolType: 16,
+  WTSSessionInfo: 24,
+  WTSSessionInfoEx: 25,
+} as const;
+
+/** The `WTS_TYPE_CLASS` values (wtsapi32.h) of the arrays winsession frees with WTSFreeMemoryExW. */
+export const WTSTypeClass = {
+  /** A `WTS_PROCESS_INFO_EXW` array (WTSEnumerateProcessesExW at level 1). */
+  WTSTypeProcessInfoLevel1: 1,
+  /** A `WTS_SESSION_INFO_1W` array (WTSEnumerateSessionsExW at level 1). */
+  WTSTypeSessionInfoLevel1: 2,
+} as const;
+
+/** `WTS_ANY_SESSION`: the session filter of WTSEnumerateProcessesExW meaning "all sessions". */
+export const WTS_ANY_SESSION = 0xffff_fffe;

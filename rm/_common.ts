@@ -1,20 +1,21 @@
 /**
  * What the Restart Manager modules share: turning an `Rm*` result code into a
- * {@linkcode WindowsError}, and the FILETIME of an `RM_UNIQUE_PROCESS` from what callers give.
+ * `WindowsError`, and the FILETIME of an `RM_UNIQUE_PROCESS` from what callers give.
  *
  * @module
  */
 
-import { ERROR_SUCCESS, WindowsError } from "../ffi/errors.ts";
+import { checkResult } from "../ffi/call.ts";
 import { dateToFileTime } from "../ffi/filetime.ts";
 
 /** How many times a buffer-size protocol (`RmGetList`, `RmGetFilterList`) is retried. */
 export const LIST_ATTEMPTS = 8;
 
-/** Throws the {@linkcode WindowsError} for `code` unless it is `ERROR_SUCCESS`. */
-export function check(functionName: string, code: number): void {
-  if (code !== ERROR_SUCCESS) throw WindowsError.fromCode(functionName, code);
-}
+/**
+ * Throws the `WindowsError` for `code` unless it is `ERROR_SUCCESS`: the DWORD-result
+ * convention of every `Rm*` function, written once in `ffi/call.ts`.
+ */
+export const check: (functionName: string, code: number) => void = checkResult;
 
 /** A start time as the FILETIME an `RM_UNIQUE_PROCESS` holds (a bigint is taken as is). */
 export function toFileTime(startTime: Date | bigint): bigint {

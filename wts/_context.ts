@@ -1,113 +1,24 @@
 /**
- * Internal plumbing shared by the session modules: server handles, the calling convention for
- * blocking versus nonblocking WTS calls, and the honest handling of Win32's last error.
+ * Internal plumbing shared by the session modules: the call context (which server handle,
+ * blocking or nonblocking, abandoned or not), opening and closing server handles, and running
+ * a body in the context its options ask for. The calling conventions themselves (twin calls,
+ * the last error of a nonblocking call) are in `ffi/call.ts`.
  *
- * Not re-exported by `mod.ts` except {@linkcode NonblockingCallError}, which users may catch.
- *
- * ## The last error of a nonblocking call
- *
- * Win32 keeps the last error per thread. A symbol bound with `nonblocking: true` runs on one of
- * Deno's pool threads, so when it returns FALSE the code lives on that thread and
- * `GetLastError` on the main thread reads something unrelated. winsession never reports such a
- * made-up code. Instead:
- *
- * - Idempotent queries (enumerations, `WTSQuerySessionInformationW`) that fail on the pool are
- *   repeated ONCE synchronously on the main thread, and `GetLastError` is read right after that
- *   repeat. Failures worth reporting (access denied, unknown server, unknown session) come back
- *   in milliseconds, so the repeat is cheap. It is only done when the nonblocking attempt failed
- *   within {@linkcode FAST_FAILURE_MS}: a call that took longer (an unreachable host timing out)
- *   could block the event loop as long again, so it becomes a {@linkcode NonblockingCallError}
- *   that says the code is unknown. If the repeat succeeds, the failure was transient and its
- *   result is used.
- * - Calls that must not be repeated (a message box the user answers, an event wait) are
- *   preceded by a synchronous query, so the usual errors (unknown session, unreachable server)
- *   still carry their real code. The query proves only that the session can be QUERIED: a
- *   message needs WINSTATION_MSG, which an administrator can deny while granting
- *   WINSTATION_QUERY. A later failure on the pool is a {@linkcode NonblockingCallError}.
+ * Not re-exported by `mod.ts`.
  *
  * @module
  */
 
-import { clearLastError, WindowsError } from "../ffi/errors.ts";
+import { callHandle } from "../ffi/call.ts";
 import { encodeWide } from "../ffi/utf16.ts";
 import { wtsapi32 } from "../ffi/load.ts";
 
-/** `WTS_ANY_SESSION`: the session filter of WTSEnumerateProcessesExW meaning "all sessions". */
-export const WTS_ANY_SESSION = 0xffff_fffe;
-
-/** `WTS_TYPE_CLASS` values for WTSFreeMemoryExW. */
-export const WTSTypeProcessInfoLevel0 = 0;
-/** `WTS_TYPE_CLASS` of a `WTS_PROCESS_INFO_EXW` array. */
-export const WTSTypeProcessInfoLevel1 = 1;
-/** `WTS_TYPE_CLASS` of a `WTS_SESSION_INFO_1W` array. */
-export const WTSTypeSessionInfoLevel1 = 2;
-
-/** The `WTS_INFO_CLASS` values winsession queries. */
-export const WTSInfoClass = {
-  WTSConnectState: 8,
-  WTSClientName: 10,
-  WTSClientAddress: 14,
-  WTSClientProtocolType: 16,
-  WTSSessionInfo: 24,
-  WTSSessionInfoEx: 25,
-} as const;
-
-/**
- * A nonblocking call that failed in less than this many milliseconds is repeated synchronously
- * to learn its error code; a slower failure is reported without one.
- */
-export const FAST_FAILURE_MS = 1000;
-
-/**
- * A WTS call that ran on a worker thread (Deno's nonblocking FFI) failed, and its Win32 error
- * code could not be read honestly: the last error lives on the worker thread, and the call was
- * not safe or not cheap to repeat on the main thread.
- *
- * @example Telling it apart from a WindowsError
- * ```ts ignore
- * import { NonblockingCallError, sendMessage } from "../mod.ts";
- *
- * try {
- *   await sendMessage(2, { title: "Backup", text: "Reply?", buttons: "yesNo", wait: true });
- * } catch (error) {
- *   if (error instanceof NonblockingCallError) console.error(error.functionName, "failed");
- * }
- * ```
- */
-export class NonblockingCallError extends Error {
-  /** The Win32 function that failed, such as `"WTSSendMessageW"`. */
-  readonly functionName: string;
-  /** The server it was called on, `""` for the local one. */
-  readonly server: string;
-  /** How long the failed call ran, in milliseconds. */
-  readonly elapsedMs: number;
-  /** Always `"NonblockingCallError"`. */
-  override readonly name = "NonblockingCallError";
-
-  /**
-   * Creates the error.
-   *
-   * @param functionName The Win32 function that failed.
-   * @param server The server name, `""` for the local server.
-   * @param elapsedMs How long the call ran before it failed.
-   * @param reason Why the code is unknown, appended to the message.
-   */
-  constructor(functionName: string, server: string, elapsedMs: number, reason: string) {
-    const where = server === "" ? "" : ` on ${server}`;
-    super(
-      `${functionName} failed${where} after ${Math.round(elapsedMs)} ms; its Win32 error code ` +
-        `is unknown because ${reason}`,
-    );
-    this.functionName = functionName;
-    this.server = server;
-    this.elapsedMs = elapsedMs;
-  }
-}
-
-/** Thrown inside a call chain whose result nobody waits for any more (timeout, abort). */
-export class AbandonedError extends Error {
-  override readonly name = "AbandonedError";
-}
+// Moved to ffi/ (errors.ts, call.ts, wtsapi32.ts) and _query.ts; re-exported for the modules
+// that import them from here (_recheck.ts, _lock_state.ts, the fan-out's worker files).
+export { AbandonedError, NonblockingCallError } from "../ffi/errors.ts";
+export { FAST_FAILURE_MS } from "../ffi/call.ts";
+export { WTSInfoClass } from "../ffi/wtsapi32.ts";
+export { queryOptional, queryRequired } from "./_query.ts";
 
 /** How a chain of WTS calls runs, and for whom. */
 export interface CallContext {
@@ -131,41 +42,6 @@ export function callContext(
 }
 
 /**
- * Runs one BOOL-returning WTS call the way `context` says, throwing a {@linkcode WindowsError}
- * (or a {@linkcode NonblockingCallError}) on FALSE. `blocking` and `nonblocking` must be the
- * same idempotent call with the same arguments: the blocking one is the honest way to read the
- * error code of a nonblocking failure (see the module documentation).
- */
-export async function callIdempotent(
-  context: CallContext,
-  functionName: string,
-  blocking: () => number,
-  nonblocking: () => Promise<number>,
-): Promise<void> {
-  if (!context.nonblocking) {
-    clearLastError();
-    if (blocking() === 0) throw WindowsError.fromLastError(functionName);
-    return;
-  }
-  if (context.abandoned) throw new AbandonedError(functionName);
-  const started = performance.now();
-  if ((await nonblocking()) !== 0) return;
-  if (context.abandoned) throw new AbandonedError(functionName);
-  const elapsed = performance.now() - started;
-  if (elapsed > FAST_FAILURE_MS) {
-    throw new NonblockingCallError(
-      functionName,
-      context.server,
-      elapsed,
-      "it ran on a worker thread and failed too slowly to repeat on the main thread",
-    );
-  }
-  // The failure's code is on a pool thread: repeat the call here and read this thread's code.
-  clearLastError();
-  if (blocking() === 0) throw WindowsError.fromLastError(functionName);
-}
-
-/**
  * Opens a handle to the Remote Desktop Session Host `name` with WTSOpenServerW. Only when
  * `virtualMachines` is true is WTSOpenServerExW used: on a Remote Desktop Virtualization Host
  * an Ex handle enumerates the sessions of the host's virtual machines, whose ids are not the
@@ -179,12 +55,7 @@ export async function callIdempotent(
 export function openServerHandle(name: string, virtualMachines = false): Deno.PointerObject {
   if (name === "") throw new TypeError("server name is empty (omit it for the local server)");
   const wide = encodeWide(name, "server name");
-  const wts = wtsapi32();
-  const functionName = virtualMachines ? "WTSOpenServerExW" : "WTSOpenServerW";
-  clearLastError();
-  const handle = virtualMachines ? wts.WTSOpenServerExW(wide) : wts.WTSOpenServerW(wide);
-  if (handle !== null) return handle;
-  throw WindowsError.fromLastError(functionName);
+  return callHandle(wtsapi32(), virtualMachines ? "WTSOpenServerExW" : "WTSOpenServerW", [wide]);
 }
 
 /** Closes a handle from {@linkcode openServerHandle}; WTS_CURRENT_SERVER_HANDLE is ignored. */
@@ -230,168 +101,6 @@ export async function withContext<T>(
   } finally {
     closeServerHandle(handle);
   }
-}
-
-/**
- * Runs one BOOL-returning call the way `context` says and reports only whether it succeeded:
- * for calls whose failure is answered by a fallback, where the code does not matter.
- */
-export async function callOnce(
-  context: CallContext,
-  blocking: () => number,
-  nonblocking: () => Promise<number>,
-): Promise<boolean> {
-  if (!context.nonblocking) return blocking() !== 0;
-  if (context.abandoned) throw new AbandonedError("abandoned");
-  const ok = (await nonblocking()) !== 0;
-  if (context.abandoned) throw new AbandonedError("abandoned");
-  return ok;
-}
-
-/** Out-parameters of one WTS call that returns an allocated block and a count or size. */
-export class OutBlock {
-  /** `*ppBuffer`: the block's address. */
-  readonly cell: BigUint64Array<ArrayBuffer> = new BigUint64Array(1);
-  /** `*pCount` or `*pBytesReturned`. */
-  readonly number: Uint32Array<ArrayBuffer> = new Uint32Array(1);
-  /** {@linkcode cell} as the `"buffer"` FFI parameter. */
-  readonly cellBytes: Uint8Array<ArrayBuffer> = new Uint8Array(this.cell.buffer);
-  /** {@linkcode number} as the `"buffer"` FFI parameter. */
-  readonly numberBytes: Uint8Array<ArrayBuffer> = new Uint8Array(this.number.buffer);
-
-  /** The block's address, or null. */
-  pointer(): Deno.PointerValue {
-    return Deno.UnsafePointer.create(this.cell[0]!);
-  }
-}
-
-/** Reused by the blocking queries (the main thread runs one at a time). */
-const blockingQuery = new OutBlock();
-
-/**
- * Where every query result is copied before decoding. One reused buffer instead of one
- * `getArrayBuffer` per result: a listing of 1,000 sessions decodes thousands of small results,
- * and `copyInto` of the returned byte count measured about 6× cheaper per result than a fresh
- * native-backed `ArrayBuffer`. Decoding is synchronous and decoders return plain values, so one
- * buffer serves the blocking and the nonblocking paths alike.
- */
-let scratch = new Uint8Array(4096);
-
-/** Copies the returned bytes into {@linkcode scratch} and frees the block; `decode` must not keep them. */
-function decodeAndFree<T>(out: OutBlock, decode: (bytes: Uint8Array) => T): T | undefined {
-  const pointer = out.pointer();
-  if (pointer === null) return undefined;
-  try {
-    const size = out.number[0]!;
-    if (size > scratch.byteLength) scratch = new Uint8Array(Math.max(size, scratch.byteLength * 2));
-    const bytes = scratch.subarray(0, size);
-    if (size !== 0) Deno.UnsafePointerView.copyInto(pointer, bytes);
-    return decode(bytes);
-  } finally {
-    wtsapi32().WTSFreeMemory(pointer);
-  }
-}
-
-/**
- * WTSQuerySessionInformationW on the main thread, decoded; `undefined` when it fails, in which
- * case nothing else has run since the call and `GetLastError` still holds its code.
- */
-export function queryBlocking<T>(
-  handle: Deno.PointerValue,
-  sessionId: number,
-  infoClass: number,
-  decode: (bytes: Uint8Array) => T,
-): T | undefined {
-  const out = blockingQuery;
-  out.cell[0] = 0n;
-  clearLastError();
-  const ok = wtsapi32().WTSQuerySessionInformationW(
-    handle,
-    sessionId,
-    infoClass,
-    out.cellBytes,
-    out.numberBytes,
-  );
-  if (ok === 0) return undefined;
-  return decodeAndFree(out, decode);
-}
-
-/**
- * WTSQuerySessionInformationW the way `context` says, decoded; `undefined` when it fails (the
- * code is not needed: the field stays empty).
- */
-export async function queryOptional<T>(
-  context: CallContext,
-  sessionId: number,
-  infoClass: number,
-  decode: (bytes: Uint8Array) => T,
-): Promise<T | undefined> {
-  if (!context.nonblocking) return queryBlocking(context.handle, sessionId, infoClass, decode);
-  if (context.abandoned) throw new AbandonedError("abandoned");
-  const out = new OutBlock();
-  const ok = await wtsapi32().WTSQuerySessionInformationWAsync(
-    context.handle,
-    sessionId,
-    infoClass,
-    out.cellBytes,
-    out.numberBytes,
-  );
-  // Decode (or just free) even when abandoned: the block is ours to release either way.
-  if (ok === 0) return undefined;
-  const value = decodeAndFree(out, decode);
-  if (context.abandoned) throw new AbandonedError("abandoned");
-  return value;
-}
-
-/**
- * WTSQuerySessionInformationW the way `context` says, decoded; throws the real WindowsError
- * when it fails (see the module documentation for the nonblocking case).
- */
-export async function queryRequired<T>(
-  context: CallContext,
-  sessionId: number,
-  infoClass: number,
-  decode: (bytes: Uint8Array) => T,
-): Promise<T> {
-  const wts = wtsapi32();
-  const out = context.nonblocking ? new OutBlock() : blockingQuery;
-  out.cell[0] = 0n;
-  await callIdempotent(
-    context,
-    "WTSQuerySessionInformationW",
-    () =>
-      wts.WTSQuerySessionInformationW(
-        context.handle,
-        sessionId,
-        infoClass,
-        out.cellBytes,
-        out.numberBytes,
-      ),
-    () =>
-      wts.WTSQuerySessionInformationWAsync(
-        context.handle,
-        sessionId,
-        infoClass,
-        out.cellBytes,
-        out.numberBytes,
-      ),
-  );
-  const value = decodeAndFree(out, decode);
-  if (value === undefined) {
-    throw new TypeError("WTSQuerySessionInformationW succeeded without returning a buffer");
-  }
-  return value;
-}
-
-/**
- * Throws the real WindowsError when `sessionId` cannot be queried (unknown session, access
- * denied, unknown server), with a blocking call so that its last error is readable. Passing
- * says nothing about other rights on the session (messages need WINSTATION_MSG, not
- * WINSTATION_QUERY).
- */
-export function validateSession(handle: Deno.PointerValue, sessionId: number): void {
-  const state = queryBlocking(handle, sessionId, WTSInfoClass.WTSConnectState, () => true);
-  if (state === undefined) throw WindowsError.fromLastError("WTSQuerySessionInformationW");
 }
 
 /**

@@ -21,22 +21,17 @@
  */
 
 import {
-  clearLastError,
   ERROR_INSUFFICIENT_BUFFER,
   ERROR_NONE_MAPPED,
+  NonblockingCallError,
   RPC_S_SERVER_UNAVAILABLE,
   WindowsError,
 } from "../ffi/errors.ts";
+import { callBool, callBoolBlocking } from "../ffi/call.ts";
 import { advapi32, kernel32 } from "../ffi/load.ts";
 import { sidToString } from "../ffi/sid.ts";
 import { encodeWide } from "../ffi/utf16.ts";
-import {
-  type CallContext,
-  callContext,
-  callIdempotent,
-  CONTEXT,
-  NonblockingCallError,
-} from "./_context.ts";
+import { type CallContext, callContext, CONTEXT } from "./_context.ts";
 
 /** What kind of account a SID names (`SID_NAME_USE`, winnt.h), by its `SidType…` name. */
 export type SidNameUse =
@@ -162,14 +157,15 @@ async function lookupIn(
       counts[1] = domainUnits;
     };
     try {
-      await callIdempotent(
-        context,
-        "LookupAccountSidW",
-        () => (arm(),
-          symbols.LookupAccountSidW(system, sid, name, cchName, domain, cchDomain, use)),
-        () => (arm(),
-          symbols.LookupAccountSidWAsync(system, sid, name, cchName, domain, cchDomain, use)),
-      );
+      await callBool(context, symbols, "LookupAccountSidW", [
+        system,
+        sid,
+        name,
+        cchName,
+        domain,
+        cchDomain,
+        use,
+      ], { prepare: arm });
     } catch (error) {
       if (!(error instanceof WindowsError)) throw error;
       if (error.code === ERROR_NONE_MAPPED) return null;
@@ -353,23 +349,22 @@ export function isElevated(): boolean {
   const slot = new BigUint64Array(1);
   // GetCurrentProcess() is the constant pseudo-handle (HANDLE)-1; it needs no closing.
   const currentProcess = Deno.UnsafePointer.create(0xffff_ffff_ffff_ffffn);
-  clearLastError();
-  if (symbols.OpenProcessToken(currentProcess, TOKEN_QUERY, new Uint8Array(slot.buffer)) === 0) {
-    throw WindowsError.fromLastError("OpenProcessToken");
-  }
+  callBoolBlocking(symbols, "OpenProcessToken", [
+    currentProcess,
+    TOKEN_QUERY,
+    new Uint8Array(slot.buffer),
+  ]);
   const token = Deno.UnsafePointer.create(slot[0]!);
   try {
     const elevation = new Uint32Array(1);
     const returned = new Uint32Array(1);
-    clearLastError();
-    const ok = symbols.GetTokenInformation(
+    callBoolBlocking(symbols, "GetTokenInformation", [
       token,
       TOKEN_ELEVATION,
       new Uint8Array(elevation.buffer),
       elevation.byteLength,
       new Uint8Array(returned.buffer),
-    );
-    if (ok === 0) throw WindowsError.fromLastError("GetTokenInformation");
+    ]);
     return elevation[0] !== 0;
   } finally {
     kernel32().CloseHandle(token);

@@ -17,8 +17,9 @@
  */
 
 import { wtsapi32 } from "../ffi/load.ts";
-import { clearLastError, WindowsError } from "../ffi/errors.ts";
-import { closeServerHandle, NonblockingCallError, openServerHandle } from "./_context.ts";
+import { callBoolBlocking, freeBlock, OutBlock } from "../ffi/call.ts";
+import { NonblockingCallError } from "../ffi/errors.ts";
+import { closeServerHandle, openServerHandle } from "./_context.ts";
 import type { ServerOption, SessionState } from "./sessions.ts";
 import { watchWithDetails } from "./_watch_details.ts";
 
@@ -282,19 +283,15 @@ class SessionWatcher implements AsyncIterableIterator<SessionEvent> {
    */
   #checkServer(): void {
     const wts = wtsapi32();
-    const cell = new BigUint64Array(1);
-    const count = new Uint32Array(1);
-    clearLastError();
-    const ok = wts.WTSEnumerateSessionsW(
+    const out = new OutBlock();
+    callBoolBlocking(wts, "WTSEnumerateSessionsW", [
       this.#handle,
       0,
       1,
-      new Uint8Array(cell.buffer),
-      new Uint8Array(count.buffer),
-    );
-    if (ok === 0) throw WindowsError.fromLastError("WTSEnumerateSessionsW");
-    const block = Deno.UnsafePointer.create(cell[0]!);
-    if (block !== null) wts.WTSFreeMemory(block);
+      out.cellBytes,
+      out.numberBytes,
+    ]);
+    freeBlock(out, wts.WTSFreeMemory);
   }
 
   #deliver(events: SessionEvent[]): void {

@@ -39,6 +39,7 @@
  * @module
  */
 
+import { ServerTimeoutError } from "../ffi/errors.ts";
 import type { Session } from "./sessions.ts";
 import type { ProcessInfo } from "./processes.ts";
 import type { ServerTask } from "./_fanout_task.ts";
@@ -63,38 +64,8 @@ export interface FanOutProcessOptions extends FanOutOptions {
   session?: number;
 }
 
-/**
- * A server did not answer within `timeoutMs`.
- *
- * @example
- * ```ts
- * import { ServerTimeoutError } from "./fanout.ts";
- * import assert from "node:assert/strict";
- *
- * const error = new ServerTimeoutError("rdsh09", 5000);
- * assert.equal(error.message, "rdsh09 did not answer within 5000 ms");
- * ```
- */
-export class ServerTimeoutError extends Error {
-  /** The server that did not answer. */
-  readonly server: string;
-  /** The limit it exceeded. */
-  readonly timeoutMs: number;
-  /** Always `"ServerTimeoutError"`. */
-  override readonly name = "ServerTimeoutError";
-
-  /**
-   * Creates the error.
-   *
-   * @param server The server that did not answer.
-   * @param timeoutMs The limit it exceeded, in milliseconds.
-   */
-  constructor(server: string, timeoutMs: number) {
-    super(`${server} did not answer within ${timeoutMs} ms`);
-    this.server = server;
-    this.timeoutMs = timeoutMs;
-  }
-}
+// Moved to ffi/errors.ts (one error hierarchy); re-exported so existing imports keep working.
+export { ServerTimeoutError } from "../ffi/errors.ts";
 
 /** Tasks still running for servers whose result was already given up (timeout, abort). */
 const lateAnswers = new Set<Promise<unknown>>();

@@ -20,16 +20,12 @@
  * @module
  */
 
-import { clearLastError, WindowsError } from "../ffi/errors.ts";
+import { NonblockingCallError } from "../ffi/errors.ts";
+import { callBoolBlocking } from "../ffi/call.ts";
 import { wtsapi32 } from "../ffi/load.ts";
 import { encodeWide } from "../ffi/utf16.ts";
-import {
-  type CallContext,
-  checkDword,
-  NonblockingCallError,
-  validateSession,
-  withContext,
-} from "./_context.ts";
+import { type CallContext, checkDword, withContext } from "./_context.ts";
+import { validateSession } from "./_query.ts";
 import type { ServerOption } from "./sessions.ts";
 
 /** The buttons of a message box (`MB_OK` … `MB_RETRYCANCEL`). */
@@ -232,9 +228,9 @@ async function sendMessageIn(
   const response = new Uint32Array(1);
   const responseBytes = new Uint8Array(response.buffer);
   const wts = wtsapi32();
-  if (!options.wait) {
-    clearLastError();
-    const ok = wts.WTSSendMessageW(
+  // One argument list for both forms; only the last one, bWait, differs.
+  const args = (wait: 0 | 1) =>
+    [
       handle,
       sessionId,
       title,
@@ -244,27 +240,17 @@ async function sendMessageIn(
       style,
       timeout,
       responseBytes,
-      0,
-    );
-    if (ok === 0) throw WindowsError.fromLastError("WTSSendMessageW");
+      wait,
+    ] as const;
+  if (!options.wait) {
+    callBoolBlocking(wts, "WTSSendMessageW", [...args(0)]);
     return messageResponse(response[0]!);
   }
   // Query synchronously so the common failures keep their real error code. This does NOT show
   // that the message is allowed (WINSTATION_MSG is not WINSTATION_QUERY; see above).
   validateSession(handle, sessionId);
   const started = performance.now();
-  const ok = await wts.WTSSendMessageWAsync(
-    handle,
-    sessionId,
-    title,
-    titleBytes,
-    text,
-    textBytes,
-    style,
-    timeout,
-    responseBytes,
-    1,
-  );
+  const ok = await wts.WTSSendMessageWAsync(...args(1));
   if (ok === 0) {
     const elapsed = performance.now() - started;
     // The session may have ended while the box was up: that failure has a real code to report.

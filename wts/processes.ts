@@ -14,23 +14,20 @@
  * @module
  */
 
-import { clearLastError, WindowsError } from "../ffi/errors.ts";
+import {
+  callBool,
+  callBoolBlocking,
+  decodeThenFree,
+  freeBlock,
+  OutBlock,
+  tryBool,
+} from "../ffi/call.ts";
 import { wtsapi32 } from "../ffi/load.ts";
+import { WTS_ANY_SESSION, WTSInfoClass, WTSTypeClass } from "../ffi/wtsapi32.ts";
 import { durationFrom100ns } from "../ffi/filetime.ts";
 import { decodeProcessInfoExW, decodeProcessInfoW } from "../ffi/wts_structs.ts";
-import {
-  type CallContext,
-  callIdempotent,
-  callOnce,
-  checkDword,
-  contextOptions,
-  OutBlock,
-  queryRequired,
-  withContext,
-  WTS_ANY_SESSION,
-  WTSInfoClass,
-  WTSTypeProcessInfoLevel1,
-} from "./_context.ts";
+import { type CallContext, checkDword, contextOptions, withContext } from "./_context.ts";
+import { queryRequired } from "./_query.ts";
 import { AccountNameCache } from "./accounts.ts";
 import type { ServerOption } from "./sessions.ts";
 import { type ProcessExpectation, recheckProcess } from "./_recheck.ts";
@@ -99,76 +96,67 @@ async function listProcessesIn(
   const wts = wtsapi32();
   const { handle, server } = context;
   const filter = session ?? WTS_ANY_SESSION;
-  const level = new Uint32Array([1]);
-  const levelBytes = new Uint8Array(level.buffer);
+  const levelBytes = new Uint8Array(new Uint32Array([1]).buffer);
   const ex = new OutBlock();
-  const freeEx = () => {
-    const block = ex.pointer();
-    if (block !== null) wts.WTSFreeMemoryExW(WTSTypeProcessInfoLevel1, block, ex.number[0]!);
-  };
+  const freeEx = (block: Deno.PointerObject, count: number) =>
+    wts.WTSFreeMemoryExW(WTSTypeClass.WTSTypeProcessInfoLevel1, block, count);
   let exOk: boolean;
   try {
-    exOk = await callOnce(
-      context,
-      () => wts.WTSEnumerateProcessesExW(handle, levelBytes, filter, ex.cellBytes, ex.numberBytes),
-      () =>
-        wts.WTSEnumerateProcessesExWAsync(
-          handle,
-          levelBytes,
-          filter,
-          ex.cellBytes,
-          ex.numberBytes,
-        ),
-    );
+    exOk = await tryBool(context, wts, "WTSEnumerateProcessesExW", [
+      handle,
+      levelBytes,
+      filter,
+      ex.cellBytes,
+      ex.numberBytes,
+    ]);
   } catch (error) {
-    freeEx(); // abandoned after a late success: the block is still ours to free
+    freeBlock(ex, freeEx); // abandoned after a late success: the block is still ours to free
     throw error;
   }
   if (exOk) {
-    const block = ex.pointer();
-    if (block === null) return [];
-    try {
-      return decodeProcessInfoExW(block, ex.number[0]!).map((row) => ({
-        server,
-        pid: row.processId,
-        name: row.processName,
-        sessionId: row.sessionId,
-        userSid: row.userSid,
-        user: "",
-        threads: row.numberOfThreads,
-        handles: row.handleCount,
-        pagefileBytes: row.pagefileUsage,
-        peakPagefileBytes: row.peakPagefileUsage,
-        workingSetBytes: row.workingSetSize,
-        peakWorkingSetBytes: row.peakWorkingSetSize,
-        // 100 ns units, not the milliseconds the WTS_PROCESS_INFO_EX page (and MS-TSTS
-        // 2.2.2.15.1) state: the server fills them from TS_SYS_PROCESS_INFORMATION, whose
-        // layout is the kernel's SYSTEM_PROCESS_INFORMATION field for field (CreateTime,
-        // UserTime, KernelTime, ImageName, …), and those are the per-process counters that
-        // GetProcessTimes reports "in 100-nanosecond time units" (one second of kernel time =
-        // 10,000,000). A millisecond reading would make a process that used 1 s of CPU show
-        // 2.8 hours. Evidence missing: no public tool found that displays these two fields
-        // from WTSEnumerateProcessesExW, so this rests on the struct lineage.
-        userTimeMs: durationFrom100ns(row.userTime),
-        kernelTimeMs: durationFrom100ns(row.kernelTime),
-      }));
-    } finally {
-      freeEx();
-    }
+    return decodeThenFree(
+      ex,
+      [],
+      (block, count) =>
+        decodeProcessInfoExW(block, count).map((row): ProcessInfo => ({
+          server,
+          pid: row.processId,
+          name: row.processName,
+          sessionId: row.sessionId,
+          userSid: row.userSid,
+          user: "",
+          threads: row.numberOfThreads,
+          handles: row.handleCount,
+          pagefileBytes: row.pagefileUsage,
+          peakPagefileBytes: row.peakPagefileUsage,
+          workingSetBytes: row.workingSetSize,
+          peakWorkingSetBytes: row.peakWorkingSetSize,
+          // 100 ns units, not the milliseconds the WTS_PROCESS_INFO_EX page (and MS-TSTS
+          // 2.2.2.15.1) state: the server fills them from TS_SYS_PROCESS_INFORMATION, whose
+          // layout is the kernel's SYSTEM_PROCESS_INFORMATION field for field (CreateTime,
+          // UserTime, KernelTime, ImageName, …), and those are the per-process counters that
+          // GetProcessTimes reports "in 100-nanosecond time units" (one second of kernel time =
+          // 10,000,000). A millisecond reading would make a process that used 1 s of CPU show
+          // 2.8 hours. Evidence missing: no public tool found that displays these two fields
+          // from WTSEnumerateProcessesExW, so this rests on the struct lineage.
+          userTimeMs: durationFrom100ns(row.userTime),
+          kernelTimeMs: durationFrom100ns(row.kernelTime),
+        })),
+      freeEx,
+    );
   }
   // Fallback: every session's processes at level 0; the Ex-only fields are null.
   const plain = new OutBlock();
-  await callIdempotent(
-    context,
-    "WTSEnumerateProcessesW",
-    () => wts.WTSEnumerateProcessesW(handle, 0, 1, plain.cellBytes, plain.numberBytes),
-    () => wts.WTSEnumerateProcessesWAsync(handle, 0, 1, plain.cellBytes, plain.numberBytes),
-  );
-  const block = plain.pointer();
-  if (block === null) return [];
-  try {
+  await callBool(context, wts, "WTSEnumerateProcessesW", [
+    handle,
+    0,
+    1,
+    plain.cellBytes,
+    plain.numberBytes,
+  ]);
+  return decodeThenFree(plain, [], (block, count) => {
     const result: ProcessInfo[] = [];
-    for (const row of decodeProcessInfoW(block, plain.number[0]!)) {
+    for (const row of decodeProcessInfoW(block, count)) {
       if (session !== undefined && row.sessionId !== session) continue;
       result.push({
         server,
@@ -188,9 +176,7 @@ async function listProcessesIn(
       });
     }
     return result;
-  } finally {
-    wts.WTSFreeMemory(block);
-  }
+  }, wts.WTSFreeMemory);
 }
 
 /**
@@ -268,9 +254,6 @@ export function terminateProcess(pid: number, options?: TerminateProcessOptions)
       await recheckProcess(context, pid, expect, () => listProcessesIn(context, undefined));
     }
     // Blocking: it returns at once, and its error code must be exact.
-    clearLastError();
-    if (wtsapi32().WTSTerminateProcess(context.handle, pid, exitCode) === 0) {
-      throw WindowsError.fromLastError("WTSTerminateProcess");
-    }
+    callBoolBlocking(wtsapi32(), "WTSTerminateProcess", [context.handle, pid, exitCode]);
   });
 }

@@ -15,17 +15,16 @@
  * @module
  */
 
+import { callBool, decodeThenFree, OutBlock } from "../ffi/call.ts";
 import { wtsapi32 } from "../ffi/load.ts";
 import { encodeWide } from "../ffi/utf16.ts";
 import { decodeServerInfoW } from "../ffi/wts_structs.ts";
 import {
   type CallContext,
   callContext,
-  callIdempotent,
   closeServerHandle,
   contextOptions,
   openServerHandle,
-  OutBlock,
 } from "./_context.ts";
 import {
   disconnectSession,
@@ -289,17 +288,17 @@ export async function listServers(domain?: string): Promise<string[]> {
   const wts = wtsapi32();
   const name = domain === undefined || domain === "" ? null : encodeWide(domain, "domain name");
   const out = new OutBlock();
-  await callIdempotent(
-    callContext(null, "", true),
-    "WTSEnumerateServersW",
-    () => wts.WTSEnumerateServersW(name, 0, 1, out.cellBytes, out.numberBytes),
-    () => wts.WTSEnumerateServersWAsync(name, 0, 1, out.cellBytes, out.numberBytes),
+  await callBool(callContext(null, "", true), wts, "WTSEnumerateServersW", [
+    name,
+    0,
+    1,
+    out.cellBytes,
+    out.numberBytes,
+  ]);
+  return decodeThenFree(
+    out,
+    [],
+    (block, count) => decodeServerInfoW(block, count).map((row) => row.serverName),
+    wts.WTSFreeMemory,
   );
-  const block = out.pointer();
-  if (block === null) return [];
-  try {
-    return decodeServerInfoW(block, out.number[0]!).map((row) => row.serverName);
-  } finally {
-    wts.WTSFreeMemory(block);
-  }
 }

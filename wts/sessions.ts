@@ -21,35 +21,23 @@
  * @module
  */
 
-import { clearLastError, WindowsError } from "../ffi/errors.ts";
+import { callBoolBlocking, tryBool } from "../ffi/call.ts";
 import { kernel32, wtsapi32 } from "../ffi/load.ts";
-import { decodeWide } from "../ffi/utf16.ts";
+import { WTSInfoClass } from "../ffi/wtsapi32.ts";
+import { decodeWtsInfoW } from "../ffi/wts_structs.ts";
+import { type CallContext, checkDword, mapConcurrently, withContext } from "./_context.ts";
+import { queryRequired } from "./_query.ts";
 import {
-  decodeSessionInfo1W,
-  decodeSessionInfoW,
-  decodeWtsInfoW,
-  type WtsInfo,
-} from "../ffi/wts_structs.ts";
-import {
-  type CallContext,
-  callIdempotent,
-  callOnce,
-  checkDword,
-  mapConcurrently,
-  OutBlock,
-  queryBlocking,
-  queryOptional,
-  queryRequired,
-  withContext,
-  WTSInfoClass,
-  WTSTypeSessionInfoLevel1,
-} from "./_context.ts";
+  detailsBlocking,
+  detailsNonblocking,
+  enumerateSessionRows,
+  type SessionDetails,
+  type SessionRow,
+  toSession,
+} from "./_session_details.ts";
+import { readLockState } from "./_lock_state.ts";
 import { recheckSession, type SessionExpectation } from "./_recheck.ts";
 
-import { decodeWtsClientAddress } from "../ffi/client_address.ts";
-import { readLockState } from "./_lock_state.ts";
-
-export { NonblockingCallError } from "./_context.ts";
 export type { SessionExpectation } from "./_recheck.ts";
 
 /** A session's connection state (`WTS_CONNECTSTATE_CLASS` 0 … 9), or `"Unknown"` beyond. */
@@ -130,185 +118,8 @@ export interface SessionActionOptions extends ServerOption {
   expect?: SessionExpectation;
 }
 
-const STATES: readonly SessionState[] = [
-  "Active",
-  "Connected",
-  "ConnectQuery",
-  "Shadow",
-  "Disconnected",
-  "Idle",
-  "Listen",
-  "Reset",
-  "Down",
-  "Init",
-];
-
-const PROTOCOLS: readonly SessionProtocol[] = ["console", "ica", "rdp"];
-
-/** `WTSDisconnected`. */
-const WTS_DISCONNECTED = 4;
-
 /** How many per-session queries one server gets at once on the nonblocking path. */
 const QUERY_CONCURRENCY = 8;
-
-function sessionState(value: number): SessionState {
-  return STATES[value] ?? "Unknown";
-}
-
-/** What an enumeration row tells about a session before the per-session queries. */
-interface SessionRow {
-  id: number;
-  stationName: string;
-  state: number;
-  /** From WTSEnumerateSessionsExW (full length); undefined on the fallback path. */
-  user?: string;
-  domain?: string;
-}
-
-/** What the per-session queries add; each field stays empty when its query fails. */
-interface SessionDetails {
-  info: WtsInfo | undefined;
-  clientName: string | undefined;
-  clientAddress: string | null | undefined;
-  protocol: number | undefined;
-}
-
-const decodeName = (bytes: Uint8Array) => decodeWide(bytes, 0, bytes.byteLength >>> 1);
-const decodeAddress = (bytes: Uint8Array) => decodeWtsClientAddress(bytes).address;
-const decodeUshort = (bytes: Uint8Array) => bytes.byteLength >= 2 ? bytes[0]! | bytes[1]! << 8 : 0;
-
-function detailsBlocking(handle: Deno.PointerValue, id: number): SessionDetails {
-  return {
-    info: queryBlocking(handle, id, WTSInfoClass.WTSSessionInfo, decodeWtsInfoW),
-    clientName: queryBlocking(handle, id, WTSInfoClass.WTSClientName, decodeName),
-    clientAddress: queryBlocking(handle, id, WTSInfoClass.WTSClientAddress, decodeAddress),
-    protocol: queryBlocking(handle, id, WTSInfoClass.WTSClientProtocolType, decodeUshort),
-  };
-}
-
-async function detailsNonblocking(
-  context: CallContext,
-  id: number,
-  knownInfo?: WtsInfo,
-): Promise<SessionDetails> {
-  const [info, clientName, clientAddress, protocol] = await Promise.all([
-    knownInfo ?? queryOptional(context, id, WTSInfoClass.WTSSessionInfo, decodeWtsInfoW),
-    queryOptional(context, id, WTSInfoClass.WTSClientName, decodeName),
-    queryOptional(context, id, WTSInfoClass.WTSClientAddress, decodeAddress),
-    queryOptional(context, id, WTSInfoClass.WTSClientProtocolType, decodeUshort),
-  ].map((query) => Promise.resolve(query).catch((error: unknown) => error)));
-  // Settle all four before rethrowing (an abandoned chain still frees every block).
-  for (const value of [info, clientName, clientAddress, protocol]) {
-    if (value instanceof Error) throw value;
-  }
-  return { info, clientName, clientAddress, protocol } as SessionDetails;
-}
-
-function toSession(server: string, row: SessionRow, details: SessionDetails): Session {
-  const info = details.info;
-  return {
-    server,
-    id: row.id,
-    stationName: row.stationName,
-    state: sessionState(row.state),
-    user: row.user ?? info?.userName ?? "",
-    domain: row.domain ?? info?.domain ?? "",
-    clientName: details.clientName ?? "",
-    clientAddress: details.clientAddress ?? null,
-    protocol: PROTOCOLS[details.protocol ?? -1] ?? "unknown",
-    connectTime: info?.connectTime ?? null,
-    disconnectTime: info?.disconnectTime ?? null,
-    lastInputTime: info?.lastInputTime ?? null,
-    logonTime: info?.logonTime ?? null,
-    idleMs: idleMilliseconds(row.state, info),
-    locked: null,
-    lockedReason: "not read: pass lockState: true to listSessions, or use getSession",
-  };
-}
-
-/**
- * Milliseconds without input: CurrentTime − LastInputTime; for a disconnected session, whose
- * LastInputTime Windows reports as 0, CurrentTime − DisconnectTime. That is what quser's IDLE
- * TIME shows for a disconnected session, and what Cassia changed its IdleTime to (issue #7,
- * "report time disconnected as well"). Both times come from the server's one WTSINFO answer,
- * so clock skew between the caller and the server does not enter.
- */
-function idleMilliseconds(state: number, info: WtsInfo | undefined): number | null {
-  const now = info?.currentTime ?? null;
-  if (info === undefined || now === null) return null;
-  const since = info.lastInputTime ??
-    (state === WTS_DISCONNECTED ? info.disconnectTime : null);
-  return since === null ? null : Math.max(0, now.getTime() - since.getTime());
-}
-
-/**
- * The sessions' rows: WTSEnumerateSessionsExW at level 1 (full-length user and domain names),
- * or WTSEnumerateSessionsW when Ex fails (Wine 10 does not implement it; some older servers
- * refuse it), in which case user and domain come from the per-session WTSSessionInfo query.
- */
-async function enumerateSessionRows(context: CallContext): Promise<SessionRow[]> {
-  const wts = wtsapi32();
-  const { handle } = context;
-  const level = new Uint32Array([1]);
-  const levelBytes = new Uint8Array(level.buffer);
-  const ex = new OutBlock();
-  const exOk = await callOnce(
-    context,
-    () => wts.WTSEnumerateSessionsExW(handle, levelBytes, 0, ex.cellBytes, ex.numberBytes),
-    () => wts.WTSEnumerateSessionsExWAsync(handle, levelBytes, 0, ex.cellBytes, ex.numberBytes),
-  ).catch((error) => {
-    // An abandoned chain may still have received a block: free it before giving up.
-    freeSessionInfo1(ex);
-    throw error;
-  });
-  if (exOk) {
-    const block = ex.pointer();
-    if (block === null) return [];
-    const count = ex.number[0]!;
-    try {
-      return decodeSessionInfo1W(block, count).map((row) => ({
-        id: row.sessionId,
-        stationName: row.sessionName,
-        state: row.state,
-        user: row.userName,
-        domain: row.domainName,
-      }));
-    } finally {
-      wts.WTSFreeMemoryExW(WTSTypeSessionInfoLevel1, block, count);
-    }
-  }
-  const plain = new OutBlock();
-  await callIdempotentEnumerate(context, plain);
-  const block = plain.pointer();
-  if (block === null) return [];
-  try {
-    return decodeSessionInfoW(block, plain.number[0]!).map((row) => ({
-      id: row.sessionId,
-      stationName: row.winStationName,
-      state: row.state,
-    }));
-  } finally {
-    wts.WTSFreeMemory(block);
-  }
-}
-
-function freeSessionInfo1(out: OutBlock): void {
-  const block = out.pointer();
-  if (block !== null) {
-    wtsapi32().WTSFreeMemoryExW(WTSTypeSessionInfoLevel1, block, out.number[0]!);
-    out.cell[0] = 0n;
-  }
-}
-
-async function callIdempotentEnumerate(context: CallContext, out: OutBlock): Promise<void> {
-  const wts = wtsapi32();
-  await callIdempotent(
-    context,
-    "WTSEnumerateSessionsW",
-    () => wts.WTSEnumerateSessionsW(context.handle, 0, 1, out.cellBytes, out.numberBytes),
-    () => wts.WTSEnumerateSessionsWAsync(context.handle, 0, 1, out.cellBytes, out.numberBytes),
-  );
-}
 
 async function listSessionsIn(context: CallContext, lockState: boolean): Promise<Session[]> {
   const rows = await enumerateSessionRows(context);
@@ -444,10 +255,10 @@ export function getSession(id: number, options?: ServerOption): Promise<Session>
 export function currentSessionId(): number {
   const k32 = kernel32();
   const id = new Uint32Array(1);
-  clearLastError();
-  if (k32.ProcessIdToSessionId(k32.GetCurrentProcessId(), new Uint8Array(id.buffer)) === 0) {
-    throw WindowsError.fromLastError("ProcessIdToSessionId");
-  }
+  callBoolBlocking(k32, "ProcessIdToSessionId", [
+    k32.GetCurrentProcessId(),
+    new Uint8Array(id.buffer),
+  ]);
   return id[0]!;
 }
 
@@ -487,19 +298,14 @@ async function sessionAction(
 ): Promise<void> {
   checkDword(id, "session id");
   if (options?.expect !== undefined) await recheckSession(context, id, options.expect);
-  const wait = options?.wait ?? false;
   const wts = wtsapi32();
-  const blocking = functionName === "WTSDisconnectSession"
-    ? wts.WTSDisconnectSession
-    : wts.WTSLogoffSession;
-  if (wait) {
-    const nonblocking = functionName === "WTSDisconnectSession"
-      ? wts.WTSDisconnectSessionAsync
-      : wts.WTSLogoffSessionAsync;
-    if ((await nonblocking(context.handle, id, 1)) !== 0) return;
+  if (options?.wait) {
+    // With `wait` the request always goes to the pool, whatever the context (it may take
+    // long); a request once decided on is never skipped as abandoned.
+    const waited = { server: context.server, nonblocking: true, abandoned: false };
+    if (await tryBool(waited, wts, functionName, [context.handle, id, 1])) return;
   }
-  clearLastError();
-  if (blocking(context.handle, id, 0) === 0) throw WindowsError.fromLastError(functionName);
+  callBoolBlocking(wts, functionName, [context.handle, id, 0]);
 }
 
 /**
