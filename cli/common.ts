@@ -325,7 +325,7 @@ export function describeFailure(error: unknown): { message: string; exitCode: Ex
   if (error instanceof Deno.errors.NotSupported) {
     return { message: error.message, exitCode: ExitCode.Unsupported };
   }
-  if (error instanceof LibraryLoadError || isLegacyLoadFailure(error)) {
+  if (error instanceof LibraryLoadError) {
     return { message: error.message, exitCode: ExitCode.Unsupported };
   }
   if (error instanceof TypeError || error instanceof RangeError) {
@@ -333,14 +333,4 @@ export function describeFailure(error: unknown): { message: string; exitCode: Ex
   }
   const message = error instanceof Error ? error.message : String(error);
   return { message, exitCode: ExitCode.WindowsError };
-}
-
-/**
- * TRANSITIONAL, to delete once ffi/load.ts throws {@linkcode LibraryLoadError} (its owner's
- * one-line change; that file is being rewritten on another branch): today's loader still
- * throws a `Deno.errors.NotFound` whose only mark is its text.
- */
-function isLegacyLoadFailure(error: unknown): error is Error {
-  return error instanceof Deno.errors.NotFound &&
-    error.message.startsWith("winsession could not load ");
 }

@@ -192,7 +192,7 @@ Deno.test("describeFailure maps errors to one line and the documented exit code"
     ExitCode.Unsupported,
   );
   assert.equal(
-    describeFailure(new Deno.errors.NotFound("winsession could not load x.dll: gone")).exitCode,
+    describeFailure(new LibraryLoadError("x.dll", "gone")).exitCode,
     ExitCode.Unsupported,
   );
   assert.equal(describeFailure(new TypeError("text contains a NUL")).exitCode, ExitCode.Usage);

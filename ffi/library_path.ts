@@ -6,7 +6,7 @@
  * @module
  */
 
-import { builtInMessage, WindowsError } from "./errors.ts";
+import { builtInMessage, LibraryLoadError, WindowsError } from "./errors.ts";
 
 /** Environment variable naming a folder to load the libraries from instead of System32. */
 export const DLL_DIR_ENV = "WINSESSION_DLL_DIR";
@@ -49,7 +49,7 @@ const ABSOLUTE_WINDOWS_PATH = /^(?:[A-Za-z]:[\\/]|\\\\[^\\/]+[\\/])/;
  * @param location The operating system, the system directory and the override.
  * @returns The absolute path to open (the override's path as given).
  * @throws {Deno.errors.NotSupported} Not Windows and no override.
- * @throws {Deno.errors.NotFound} On Windows, no absolute system directory.
+ * @throws {LibraryLoadError} On Windows, no absolute system directory.
  */
 export function libraryPath(name: string, location: LibraryLocation): string {
   if (!/^[A-Za-z0-9_]+$/.test(name)) throw new TypeError(`not a library base name: "${name}"`);
@@ -68,9 +68,11 @@ export function libraryPath(name: string, location: LibraryLocation): string {
   }
   const system = location.systemDirectory;
   if (system === undefined || !ABSOLUTE_WINDOWS_PATH.test(system)) {
-    throw new Deno.errors.NotFound(
-      `winsession could not load ${name}.dll: the system directory` +
-        ` ${system === undefined ? "is unknown" : `"${system}" is not an absolute path`}`,
+    throw new LibraryLoadError(
+      `${name}.dll`,
+      `the system directory ${
+        system === undefined ? "is unknown" : `"${system}" is not an absolute path`
+      }`,
     );
   }
   // "C:\" keeps its backslash (GetSystemDirectoryW ends with one only for a root).

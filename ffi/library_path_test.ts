@@ -9,7 +9,7 @@ import {
   readSystemDirectory,
   type SystemDirectorySource,
 } from "./library_path.ts";
-import { WindowsError } from "./errors.ts";
+import { LibraryLoadError, WindowsError } from "./errors.ts";
 
 // ---- libraryPath: what is loaded from where -------------------------------------------------
 
@@ -37,7 +37,7 @@ Deno.test("Windows without override: no bare name, no relative folder, ever", ()
     assert.throws(
       () => libraryPath("wtsapi32", { os: "windows", systemDirectory }),
       (error: unknown) =>
-        error instanceof Deno.errors.NotFound && /could not load wtsapi32\.dll/.test(error.message),
+        error instanceof LibraryLoadError && /could not load wtsapi32\.dll/.test(error.message),
       String(systemDirectory),
     );
   }

@@ -39,6 +39,7 @@
  */
 
 import { ADVAPI32_SYMBOLS } from "./advapi32.ts";
+import { LibraryLoadError } from "./errors.ts";
 import { KERNEL32_SYMBOLS } from "./kernel32.ts";
 import { NETAPI32_SYMBOLS } from "./netapi32.ts";
 import { NTDLL_SYMBOLS } from "./ntdll.ts";
@@ -276,9 +277,7 @@ function open<S extends Deno.ForeignLibraryInterface>(
     return Deno.dlopen(path, symbols);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Deno.errors.NotFound(`winsession could not load ${path}: ${reason}`, {
-      cause: error,
-    });
+    throw new LibraryLoadError(path, reason, { cause: error });
   }
 }
 
