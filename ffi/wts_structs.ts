@@ -7,7 +7,8 @@
  * when Windows packed the strings after the array, as it does; else one `readWide` each). The caller frees the
  * block (`WTSFreeMemory`/`WTSFreeMemoryExW`) after decoding: nothing returned here refers to it.
  *
- * Fixed-size structs (`WTSQuerySessionInformationW` classes) are decoded from bytes the caller
+ * The process arrays are decoded in `wts_process_rows.ts`. Fixed-size structs
+ * (`WTSQuerySessionInformationW` classes) are decoded from bytes the caller
  * already copied out of the returned buffer. Client addresses are decoded in
  * `client_address.ts`, lock state in `wts_lock.ts`.
  *
@@ -16,8 +17,6 @@
 
 import {
   WCHAR_ARRAY_LENGTHS,
-  WTS_PROCESS_INFO_EXW,
-  WTS_PROCESS_INFOW,
   WTS_SERVER_INFOW,
   WTS_SESSION_INFO_1W,
   WTS_SESSION_INFOW,
@@ -26,7 +25,6 @@ import {
 } from "./layouts.ts";
 import { AF_INET, AF_INET6, formatIpv6 } from "./client_address.ts";
 import { fileTimeToDate, readFileTime } from "./filetime.ts";
-import { SidTextCache } from "./sid.ts";
 import { decodeWide, readWideColumn } from "./utf16.ts";
 
 /** One `WTS_SESSION_INFOW`. */
@@ -57,41 +55,6 @@ export interface SessionInfo1Row {
   domainName: string;
   /** `pFarmName`. */
   farmName: string;
-}
-
-/** One `WTS_PROCESS_INFOW`. */
-export interface ProcessInfoRow {
-  /** `SessionId`. */
-  sessionId: number;
-  /** `ProcessId`. */
-  processId: number;
-  /** `pProcessName`. */
-  processName: string;
-  /** `pUserSid` as text, or `null` when Windows reports none. */
-  userSid: string | null;
-}
-
-/** One `WTS_PROCESS_INFO_EXW`. */
-export interface ProcessInfoExRow extends ProcessInfoRow {
-  /** `NumberOfThreads`. */
-  numberOfThreads: number;
-  /** `HandleCount`. */
-  handleCount: number;
-  /** `PagefileUsage` in bytes (a DWORD: saturates at 4 GiB). */
-  pagefileUsage: number;
-  /** `PeakPagefileUsage` in bytes. */
-  peakPagefileUsage: number;
-  /** `WorkingSetSize` in bytes. */
-  workingSetSize: number;
-  /** `PeakWorkingSetSize` in bytes. */
-  peakWorkingSetSize: number;
-  /**
-   * `UserTime`: CPU time in user mode, in 100 ns units (the NT process counter; the doc page's
-   * "milliseconds" is wrong: see `wts/processes.ts` where it is converted).
-   */
-  userTime: bigint;
-  /** `KernelTime`: CPU time in kernel mode, in 100 ns units (as `userTime`). */
-  kernelTime: bigint;
 }
 
 /** One `WTS_SERVER_INFOW`. */
@@ -258,89 +221,6 @@ export function decodeSessionInfo1W(block: Deno.PointerObject, count: number): S
       userName: userNames[i]!,
       domainName: domainNames[i]!,
       farmName: farmNames[i]!,
-    };
-  }
-  return rows;
-}
-
-function sidAt(sids: SidTextCache, view: DataView, byteOffset: number): string | null {
-  const address = view.getBigUint64(byteOffset, true);
-  return address === 0n ? null : sids.read(address);
-}
-
-/**
- * Decodes the `WTS_PROCESS_INFOW[]` block from `WTSEnumerateProcessesW` (or
- * `WTSEnumerateProcessesExW` at level 0).
- *
- * @example
- * ```ts ignore
- * import { decodeProcessInfoW } from "./wts_structs.ts";
- *
- * declare const block: Deno.PointerObject, count: number;
- * const rows = decodeProcessInfoW(block, count); // [{ processId: 4, processName: "System", … }]
- * ```
- *
- * @param block The block's address.
- * @param count The number of rows.
- * @returns One object per row.
- */
-export function decodeProcessInfoW(block: Deno.PointerObject, count: number): ProcessInfoRow[] {
-  if (count === 0) return [];
-  const { size, offsets } = WTS_PROCESS_INFOW;
-  const view = arrayView(block, count, size);
-  const names = readWideColumn(view, offsets.pProcessName, size, count);
-  const sids = new SidTextCache();
-  const rows: ProcessInfoRow[] = new Array(count);
-  for (let i = 0, base = 0; i < count; i++, base += size) {
-    rows[i] = {
-      sessionId: view.getUint32(base + offsets.SessionId, true),
-      processId: view.getUint32(base + offsets.ProcessId, true),
-      processName: names[i]!,
-      userSid: sidAt(sids, view, base + offsets.pUserSid),
-    };
-  }
-  return rows;
-}
-
-/**
- * Decodes the `WTS_PROCESS_INFO_EXW[]` block from `WTSEnumerateProcessesExW` at level 1.
- *
- * @example
- * ```ts ignore
- * import { decodeProcessInfoExW } from "./wts_structs.ts";
- *
- * declare const block: Deno.PointerObject, count: number;
- * for (const row of decodeProcessInfoExW(block, count)) console.log(row.processName, row.workingSetSize);
- * ```
- *
- * @param block The block's address.
- * @param count The number of rows.
- * @returns One object per row.
- */
-export function decodeProcessInfoExW(
-  block: Deno.PointerObject,
-  count: number,
-): ProcessInfoExRow[] {
-  if (count === 0) return [];
-  const { size, offsets } = WTS_PROCESS_INFO_EXW;
-  const view = arrayView(block, count, size);
-  const names = readWideColumn(view, offsets.pProcessName, size, count);
-  const sids = new SidTextCache();
-  const rows: ProcessInfoExRow[] = new Array(count);
-  for (let i = 0, base = 0; i < count; i++, base += size) {
-    rows[i] = {
-      sessionId: view.getUint32(base + offsets.SessionId, true),
-      processId: view.getUint32(base + offsets.ProcessId, true),
-      processName: names[i]!,
-      userSid: sidAt(sids, view, base + offsets.pUserSid),
-      numberOfThreads: view.getUint32(base + offsets.NumberOfThreads, true),
-      handleCount: view.getUint32(base + offsets.HandleCount, true),
-      pagefileUsage: view.getUint32(base + offsets.PagefileUsage, true),
-      peakPagefileUsage: view.getUint32(base + offsets.PeakPagefileUsage, true),
-      workingSetSize: view.getUint32(base + offsets.WorkingSetSize, true),
-      peakWorkingSetSize: view.getUint32(base + offsets.PeakWorkingSetSize, true),
-      userTime: view.getBigInt64(base + offsets.UserTime, true),
-      kernelTime: view.getBigInt64(base + offsets.KernelTime, true),
     };
   }
   return rows;
