@@ -24,8 +24,8 @@ import {
   WTSINFOW,
 } from "./layouts.ts";
 import { AF_INET, AF_INET6, formatIpv6 } from "./client_address.ts";
-import { fileTimeToDate, readFileTime } from "./filetime.ts";
-import { decodeWide, readWideColumn } from "./utf16.ts";
+import { fileTimeDwordsToDate } from "./filetime.ts";
+import { decodeWide, decodeWideUnits, readWideColumn } from "./utf16.ts";
 
 /** One `WTS_SESSION_INFOW`. */
 export interface SessionInfoRow {
@@ -270,7 +270,28 @@ export function decodeServerInfoW(block: Deno.PointerObject, count: number): Ser
 export function decodeWtsInfoW(bytes: Uint8Array): WtsInfo {
   const { size, offsets } = WTSINFOW;
   const view = structView(bytes, size, "WTSINFOW");
-  const time = (offset: number) => fileTimeToDate(readFileTime(view, offset));
+  const lengths = WCHAR_ARRAY_LENGTHS;
+  // Measured (a CPU profile of listSessions, 1,000 sessions on the doubles): the five times as
+  // BigInt → Date and a view per string were a sixth of the per-session cost. Times are read as
+  // two DWORDs each (fileTimeDwordsToDate: exact with plain numbers), and the three strings
+  // from one Uint16Array over the struct when it is 2-aligned (a scratch buffer always is).
+  const time = (offset: number) =>
+    fileTimeDwordsToDate(view.getUint32(offset, true), view.getUint32(offset + 4, true));
+  let winStationName: string, domain: string, userName: string;
+  if ((bytes.byteOffset & 1) === 0) {
+    const units = new Uint16Array(bytes.buffer, bytes.byteOffset, size >>> 1);
+    winStationName = decodeWideUnits(
+      units,
+      offsets.WinStationName >>> 1,
+      lengths.WINSTATIONNAME_LENGTH,
+    );
+    domain = decodeWideUnits(units, offsets.Domain >>> 1, lengths.WTSINFO_DOMAIN);
+    userName = decodeWideUnits(units, offsets.UserName >>> 1, lengths.WTSINFO_USERNAME);
+  } else {
+    winStationName = decodeWide(bytes, offsets.WinStationName, lengths.WINSTATIONNAME_LENGTH);
+    domain = decodeWide(bytes, offsets.Domain, lengths.WTSINFO_DOMAIN);
+    userName = decodeWide(bytes, offsets.UserName, lengths.WTSINFO_USERNAME);
+  }
   return {
     state: view.getUint32(offsets.State, true),
     sessionId: view.getUint32(offsets.SessionId, true),
@@ -280,13 +301,9 @@ export function decodeWtsInfoW(bytes: Uint8Array): WtsInfo {
     outgoingFrames: view.getUint32(offsets.OutgoingFrames, true),
     incomingCompressedBytes: view.getUint32(offsets.IncomingCompressedBytes, true),
     outgoingCompressedBytes: view.getUint32(offsets.OutgoingCompressedBytes, true),
-    winStationName: decodeWide(
-      bytes,
-      offsets.WinStationName,
-      WCHAR_ARRAY_LENGTHS.WINSTATIONNAME_LENGTH,
-    ),
-    domain: decodeWide(bytes, offsets.Domain, WCHAR_ARRAY_LENGTHS.WTSINFO_DOMAIN),
-    userName: decodeWide(bytes, offsets.UserName, WCHAR_ARRAY_LENGTHS.WTSINFO_USERNAME),
+    winStationName,
+    domain,
+    userName,
     connectTime: time(offsets.ConnectTime),
     disconnectTime: time(offsets.DisconnectTime),
     lastInputTime: time(offsets.LastInputTime),
