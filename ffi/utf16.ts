@@ -61,17 +61,19 @@ const shortUnits: Uint16Array<ArrayBuffer>[] = [];
 let alignScratch = new Uint16Array(256);
 
 /**
- * The string of `units[start..end)`, lone surrogates replaced by U+FFFD. `seen` is every unit
- * OR-ed together (any over-approximation works): below 0xD800 no unit can be a surrogate, and
- * the well-formedness check is skipped.
+ * The string of `units[start..end)`, lone surrogates replaced by U+FFFD. Every unit is OR-ed
+ * together while it is copied: below 0xD800 none can be a surrogate, and the well-formedness
+ * check is skipped. (Measured on 13-unit names: ~60 ns each whether the OR is done here or in
+ * the caller's scan for the NUL; `String.fromCharCode.apply` itself is ~30 ns of it.)
  */
-function unitsToString(units: Uint16Array, start: number, end: number, seen: number): string {
+function unitsToString(units: Uint16Array, start: number, end: number): string {
   const length = end - start;
   if (length <= 0) return "";
   if (length > SHORT_STRING_UNITS) return decoder.decode(units.subarray(start, end));
   let codes = charCodesByLength[length];
   if (codes === undefined) codes = charCodesByLength[length] = new Array<number>(length).fill(0);
-  for (let k = 0; k < length; k++) codes[k] = units[start + k]!;
+  let seen = 0;
+  for (let k = 0; k < length; k++) seen |= codes[k] = units[start + k]!;
   const text = String.fromCharCode.apply(null, codes);
   return seen < 0xd800 || text.isWellFormed() ? text : text.toWellFormed();
 }
@@ -149,7 +151,7 @@ export function decodeWide(bytes: Uint8Array, byteOffset = 0, maxUnits?: number)
   if (alignScratch.length < length) alignScratch = new Uint16Array(length);
   const target = new Uint8Array(alignScratch.buffer, 0, length * 2);
   target.set(bytes.subarray(byteOffset, end));
-  return unitsToString(alignScratch, 0, length, 0xffff);
+  return unitsToString(alignScratch, 0, length);
 }
 
 /**
@@ -179,14 +181,8 @@ export function decodeWide(bytes: Uint8Array, byteOffset = 0, maxUnits?: number)
 export function decodeWideUnits(units: Uint16Array, start = 0, maxUnits?: number): string {
   const stop = maxUnits === undefined ? units.length : Math.min(units.length, start + maxUnits);
   let end = start;
-  let seen = 0;
-  while (end < stop) {
-    const unit = units[end]!;
-    if (unit === 0) break;
-    seen |= unit;
-    end++;
-  }
-  return unitsToString(units, start, end, seen);
+  while (end < stop && units[end] !== 0) end++;
+  return unitsToString(units, start, end);
 }
 
 /**
@@ -221,8 +217,7 @@ export function readWide(pointer: Deno.PointerValue): string {
       units = shortUnits[length] = new Uint16Array(shortScratch, 0, length);
     }
     Deno.UnsafePointerView.copyInto(pointer, bytes);
-    // No scan for surrogates: the native well-formedness check is cheaper than a JS loop.
-    return unitsToString(units, 0, length, 0xffff);
+    return unitsToString(units, 0, length);
   }
   const byteLength = length * 2;
   if (scratch.byteLength < byteLength) {
@@ -344,7 +339,7 @@ export class WideColumn {
     const address = addressAt(this.#view, byteOffset);
     if (address === 0) return "";
     // Every string of a packed column ends at the latest at the last one's NUL, copied as well.
-    if (this.#units !== null) return decodeWideUnits(this.#units, (address - this.#first) / 2);
+    if (this.#units !== null) return decodeWideUnits(this.#units, (address - this.#first) >>> 1);
     return readWide(Deno.UnsafePointer.create(BigInt(address)));
   }
 }
