@@ -1,3 +1,5 @@
+// The process-array decoders: rows straight into ProcessInfo, the basic level's session filter,
+// and CPU times identical to the BigInt conversion at every edge of a LARGE_INTEGER.
 import assert from "node:assert/strict";
 import { WTS_PROCESS_INFO_EXW, WTS_PROCESS_INFOW } from "./layouts.ts";
 import { useDoubles } from "../tests/doubles.ts";
