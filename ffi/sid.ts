@@ -121,7 +121,7 @@ export function readSid(pointer: Deno.PointerValue): string | null {
 /**
  * The unit in which memory is mapped and protected: if one byte of a page is readable, all of it
  * is ("the protection granularity is a page", https://learn.microsoft.com/windows/win32/memory/memory-protection;
- * 4 KiB is the smallest page Windows uses). ffi/utf16.ts's `readWideColumn` relies on the same.
+ * 4 KiB is the smallest page Windows uses). ffi/wide_column.ts's `WideColumn` relies on the same.
  */
 const PAGE_BYTES = 4096;
 

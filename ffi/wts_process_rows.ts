@@ -19,7 +19,7 @@
 import { WTS_PROCESS_INFO_EXW, WTS_PROCESS_INFOW } from "./layouts.ts";
 import { durationDwordsToMs } from "./filetime.ts";
 import { SidTextCache } from "./sid.ts";
-import { WideColumn } from "./utf16.ts";
+import { WideColumn } from "./wide_column.ts";
 
 /**
  * One process. The counters are `null` when the server only answered the basic enumeration

@@ -25,7 +25,8 @@ import {
 } from "./layouts.ts";
 import { AF_INET, AF_INET6, formatIpv6 } from "./client_address.ts";
 import { fileTimeDwordsToDate } from "./filetime.ts";
-import { decodeWide, decodeWideUnits, readWideColumn } from "./utf16.ts";
+import { decodeWide, decodeWideUnits } from "./utf16.ts";
+import { readWideColumn } from "./wide_column.ts";
 
 /** One `WTS_SESSION_INFOW`. */
 export interface SessionInfoRow {

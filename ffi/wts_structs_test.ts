@@ -9,7 +9,8 @@ import {
 } from "./layouts.ts";
 import { useDoubles } from "../tests/doubles.ts";
 import { Block, pointerTo } from "./_test_block.ts";
-import { encodeWide, readWide, readWideColumn, SHORT_STRING_UNITS } from "./utf16.ts";
+import { encodeWide, readWide, SHORT_STRING_UNITS } from "./utf16.ts";
+import { readWideColumn } from "./wide_column.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC } from "./client_address.ts";
 import {
   decodeServerInfoW,
