@@ -8,8 +8,7 @@
  * @module
  */
 
-import { decodeProcessInfoExW } from "../ffi/wts_structs.ts";
-import { durationFrom100ns } from "../ffi/filetime.ts";
+import { decodeProcessInfoExW } from "../ffi/wts_process_rows.ts";
 import { processBlock } from "./_process_block.ts";
 import { doubles, useDoubles } from "../tests/doubles.ts";
 
@@ -36,20 +35,20 @@ function bits(value: number): string {
 for (const rows of DECODE_ROWS) {
   const block = processBlock(rows);
   // Same rows on both sides, before anything is timed.
-  const ts = decodeProcessInfoExW(block.pointer, rows).map((p) =>
+  const ts = decodeProcessInfoExW(block.pointer, rows, "").map((p) =>
     [
-      p.processId,
+      p.pid,
       p.sessionId,
-      p.processName,
+      p.name,
       p.userSid ?? "\\N",
-      p.numberOfThreads,
-      p.handleCount,
-      p.pagefileUsage,
-      p.peakPagefileUsage,
-      p.workingSetSize,
-      p.peakWorkingSetSize,
-      bits(durationFrom100ns(p.userTime)),
-      bits(durationFrom100ns(p.kernelTime)),
+      p.threads,
+      p.handles,
+      p.pagefileBytes,
+      p.peakPagefileBytes,
+      p.workingSetBytes,
+      p.peakWorkingSetBytes,
+      bits(p.userTimeMs!),
+      bits(p.kernelTimeMs!),
     ].join("\t") + "\t\n"
   ).join("");
   const out = new Uint8Array(rows * 200);
@@ -83,7 +82,7 @@ for (const rows of DECODE_ROWS) {
     n,
     warmup,
     fn() {
-      if (decodeProcessInfoExW(block.pointer, rows).length !== rows) throw new Error("TS");
+      if (decodeProcessInfoExW(block.pointer, rows, "").length !== rows) throw new Error("TS");
     },
   });
 }

@@ -169,3 +169,35 @@ export function durationFrom100ns(ticks: bigint): number {
   const rest = ticks % TICKS_PER_MS;
   return Number(whole) + Number(rest) / 10_000;
 }
+
+/**
+ * {@linkcode durationFrom100ns} of a signed 64-bit duration given as its two DWORDs (a
+ * `LARGE_INTEGER`'s `LowPart` and `HighPart` as unsigned values), with plain numbers: the same
+ * result, bit for bit, without a BigInt per value. For a non-negative count the high DWORD is
+ * below 2^31, so `whole` = `high × 429,496 + ⌊r / 10,000⌋` with `r = high × 7,296 + low`
+ * (2^32 = 429,496 × 10,000 + 7,296) stays below 2^50 and `r` below 2^45: every step is an exact
+ * integer, and the final sum is the one expression `durationFrom100ns` evaluates. A negative
+ * count (the sign bit set: never a CPU time Windows reports) takes the BigInt path, so even
+ * that is identical.
+ *
+ * @example A process's CPU time
+ * ```ts
+ * import { durationDwordsToMs } from "./filetime.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(durationDwordsToMs(15_625, 0), 1.5625);
+ * assert.equal(durationDwordsToMs(0, 1), 429_496.7296); // 2^32 ticks
+ * ```
+ *
+ * @param low The low DWORD, an unsigned 32-bit value.
+ * @param high The high DWORD, an unsigned 32-bit value (bit 31 is the sign).
+ * @returns The duration in milliseconds.
+ */
+export function durationDwordsToMs(low: number, high: number): number {
+  if (high >= 0x8000_0000) {
+    return durationFrom100ns(BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low)));
+  }
+  const r = high * HIGH_DWORD_REST_TICKS + low;
+  const rest = r % 10_000;
+  return high * HIGH_DWORD_MS + (r - rest) / 10_000 + rest / 10_000;
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   dateToFileTime,
+  durationDwordsToMs,
   durationFrom100ns,
   FILETIME_UNIX_EPOCH,
   fileTimeToDate,
@@ -70,4 +71,25 @@ Deno.test("durationFrom100ns() converts to milliseconds with a fraction", () => 
   assert.equal(durationFrom100ns(10_000n), 1);
   assert.equal(durationFrom100ns(15_625n), 1.5625);
   assert.equal(durationFrom100ns(36_000_000_000n), 3_600_000); // one hour
+});
+
+Deno.test("durationDwordsToMs() equals durationFrom100ns() of the same 64-bit value", () => {
+  for (
+    const [low, high] of [
+      [0, 0],
+      [15_625, 0],
+      [0xffff_ffff, 0],
+      [0, 1],
+      [2_703, 1],
+      [
+        0xffff_ffff,
+        0x7fff_ffff,
+      ],
+      [0xffff_ffff, 0xffff_ffff],
+      [0, 0x8000_0000],
+    ]
+  ) {
+    const ticks = BigInt.asIntN(64, (BigInt(high!) << 32n) | BigInt(low!));
+    assert.equal(durationDwordsToMs(low!, high!), durationFrom100ns(ticks), `${ticks}`);
+  }
 });

@@ -121,9 +121,13 @@ export function readSid(pointer: Deno.PointerValue): string | null {
 /**
  * The unit in which memory is mapped and protected: if one byte of a page is readable, all of it
  * is ("the protection granularity is a page", https://learn.microsoft.com/windows/win32/memory/memory-protection;
- * 4 KiB is the smallest page Windows uses). ffi/utf16.ts's `readWideColumn` relies on the same.
+ * 4 KiB is the smallest page Windows uses). ffi/wide_column.ts's `WideColumn` relies on the same.
  */
 const PAGE_BYTES = 4096;
+
+/** log2 of the slots of a {@linkcode SidTextCache}: a listing has a few dozen distinct SIDs. */
+const SID_SLOT_BITS = 8;
+const SID_SLOTS = 1 << SID_SLOT_BITS;
 
 /** One distinct SID of a listing: its 32-bit words (the key), its text, the next on a collision. */
 interface SidEntry {
@@ -155,7 +159,9 @@ interface SidEntry {
  * ```
  */
 export class SidTextCache {
-  readonly #entries = new Map<number, SidEntry>();
+  /** Distinct SIDs by the top bits of their hash (chained on a collision): a plain array read,
+   * cheaper than a `Map` lookup by a 32-bit key, which is often not a small integer. */
+  readonly #slots: (SidEntry | undefined)[] = new Array(SID_SLOTS).fill(undefined);
   readonly #page = new Uint8Array(PAGE_BYTES);
   readonly #pageWords = new Uint32Array(this.#page.buffer);
   /** The address #page was copied from, or -1 before the first read. */
@@ -170,16 +176,16 @@ export class SidTextCache {
    * @example
    * ```ts ignore
    * const sids = new SidTextCache();
-   * const text = sids.read(view.getBigUint64(offset, true)); // "S-1-5-18"
+   * const text = sids.read(view.getUint32(offset, true) + view.getUint32(offset + 4, true) * 2 ** 32);
    * ```
    *
-   * @param address The SID's address.
+   * @param address The SID's address as a number: x64 user-space addresses stay far below 2^53,
+   * so it is exact, and a decoder reads it as two DWORDs without a BigInt per row.
    * @returns The SID string.
    * @throws {TypeError} If the memory there is not a valid SID.
    */
-  read(address: bigint): string {
-    // x64 user-space addresses stay far below 2^53: exact as a number.
-    const at = Number(address);
+  read(address: number): string {
+    const at = address;
     let offset = at - this.#pageStart;
     if (this.#pageStart < 0 || offset < 0 || offset + SID_HEADER_SIZE > PAGE_BYTES) {
       const start = at - (at % PAGE_BYTES);
@@ -196,7 +202,7 @@ export class SidTextCache {
       return this.#textOf(this.#scratchWords, 0, length >>> 2);
     }
     // Crosses the page end (or is invalid: readSid throws its TypeError): header, then the rest.
-    const pointer = Deno.UnsafePointer.create(address)!;
+    const pointer = Deno.UnsafePointer.create(BigInt(address))!;
     Deno.UnsafePointerView.copyInto(pointer, this.#scratch.subarray(0, SID_HEADER_SIZE));
     if (this.#scratch[1]! > SID_MAX_SUB_AUTHORITIES) return readSid(pointer)!;
     const bytes = SID_HEADER_SIZE + 4 * this.#scratch[1]!;
@@ -212,7 +218,8 @@ export class SidTextCache {
   #textOf(words: Uint32Array, first: number, n: number): string {
     let hash = 0x811c9dc5; // FNV-1a over the SID's 32-bit words
     for (let i = 0; i < n; i++) hash = Math.imul(hash ^ words[first + i]!, 0x01000193);
-    const head = this.#entries.get(hash);
+    const slot = hash >>> (32 - SID_SLOT_BITS);
+    const head = this.#slots[slot];
     for (let entry = head; entry !== undefined; entry = entry.next) {
       const known = entry.words;
       if (known.length !== n) continue;
@@ -222,7 +229,7 @@ export class SidTextCache {
     }
     const known = words.slice(first, first + n);
     const text = sidToString(new Uint8Array(known.buffer)); // validates revision and length
-    this.#entries.set(hash, { words: known, text, next: head });
+    this.#slots[slot] = { words: known, text, next: head };
     return text;
   }
 }

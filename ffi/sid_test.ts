@@ -103,14 +103,14 @@ Deno.test("readSid() rejects a header claiming too many sub-authorities", () => 
 function packedSids(count: number, distinct: number, shift = 0) {
   const buffer = new Uint8Array(new ArrayBuffer(count * 28 + 3 * 4096));
   const base = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer)));
-  const addresses: bigint[] = [];
+  const addresses: number[] = [];
   const expected: string[] = [];
   const view = new DataView(buffer.buffer);
   for (let k = 0, at = shift; k < count; k++, at += 28) {
     buffer.set([1, 5, 0, 0, 0, 0, 0, 5], at);
     const subs = [21, 1000, 2000, 3000, 1000 + (k % distinct)];
     subs.forEach((sub, i) => view.setUint32(at + 8 + 4 * i, sub, true));
-    addresses.push(BigInt(base + at));
+    addresses.push(base + at);
     expected.push(`S-1-5-${subs.join("-")}`);
   }
   return { buffer, addresses, expected };
@@ -137,7 +137,7 @@ Deno.test("SidTextCache.read keeps SIDs that share a length but differ in one wo
 Deno.test("SidTextCache.read of a SID with a different sub-authority count", () => {
   const system = new Uint8Array([1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0]);
   const sids = new SidTextCache();
-  const at = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(system)));
+  const at = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(system)));
   assert.deepEqual(sids.read(at), "S-1-5-18");
   assert.deepEqual(sids.read(at), "S-1-5-18");
 });
@@ -148,7 +148,7 @@ Deno.test("SidTextCache.read throws a TypeError for memory that is not a SID", (
   tooMany.set([1, 16]); // 16 sub-authorities
   const sids = new SidTextCache();
   for (const bytes of [bad, tooMany]) {
-    const at = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
+    const at = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
     assert.throws(() => sids.read(at), TypeError);
   }
 });

@@ -7,7 +7,8 @@
  * when Windows packed the strings after the array, as it does; else one `readWide` each). The caller frees the
  * block (`WTSFreeMemory`/`WTSFreeMemoryExW`) after decoding: nothing returned here refers to it.
  *
- * Fixed-size structs (`WTSQuerySessionInformationW` classes) are decoded from bytes the caller
+ * The process arrays are decoded in `wts_process_rows.ts`. Fixed-size structs
+ * (`WTSQuerySessionInformationW` classes) are decoded from bytes the caller
  * already copied out of the returned buffer. Client addresses are decoded in
  * `client_address.ts`, lock state in `wts_lock.ts`.
  *
@@ -16,8 +17,6 @@
 
 import {
   WCHAR_ARRAY_LENGTHS,
-  WTS_PROCESS_INFO_EXW,
-  WTS_PROCESS_INFOW,
   WTS_SERVER_INFOW,
   WTS_SESSION_INFO_1W,
   WTS_SESSION_INFOW,
@@ -25,9 +24,9 @@ import {
   WTSINFOW,
 } from "./layouts.ts";
 import { AF_INET, AF_INET6, formatIpv6 } from "./client_address.ts";
-import { fileTimeToDate, readFileTime } from "./filetime.ts";
-import { SidTextCache } from "./sid.ts";
-import { decodeWide, readWideColumn } from "./utf16.ts";
+import { fileTimeDwordsToDate } from "./filetime.ts";
+import { decodeWide, decodeWideUnits } from "./utf16.ts";
+import { readWideColumn } from "./wide_column.ts";
 
 /** One `WTS_SESSION_INFOW`. */
 export interface SessionInfoRow {
@@ -57,41 +56,6 @@ export interface SessionInfo1Row {
   domainName: string;
   /** `pFarmName`. */
   farmName: string;
-}
-
-/** One `WTS_PROCESS_INFOW`. */
-export interface ProcessInfoRow {
-  /** `SessionId`. */
-  sessionId: number;
-  /** `ProcessId`. */
-  processId: number;
-  /** `pProcessName`. */
-  processName: string;
-  /** `pUserSid` as text, or `null` when Windows reports none. */
-  userSid: string | null;
-}
-
-/** One `WTS_PROCESS_INFO_EXW`. */
-export interface ProcessInfoExRow extends ProcessInfoRow {
-  /** `NumberOfThreads`. */
-  numberOfThreads: number;
-  /** `HandleCount`. */
-  handleCount: number;
-  /** `PagefileUsage` in bytes (a DWORD: saturates at 4 GiB). */
-  pagefileUsage: number;
-  /** `PeakPagefileUsage` in bytes. */
-  peakPagefileUsage: number;
-  /** `WorkingSetSize` in bytes. */
-  workingSetSize: number;
-  /** `PeakWorkingSetSize` in bytes. */
-  peakWorkingSetSize: number;
-  /**
-   * `UserTime`: CPU time in user mode, in 100 ns units (the NT process counter; the doc page's
-   * "milliseconds" is wrong: see `wts/processes.ts` where it is converted).
-   */
-  userTime: bigint;
-  /** `KernelTime`: CPU time in kernel mode, in 100 ns units (as `userTime`). */
-  kernelTime: bigint;
 }
 
 /** One `WTS_SERVER_INFOW`. */
@@ -263,89 +227,6 @@ export function decodeSessionInfo1W(block: Deno.PointerObject, count: number): S
   return rows;
 }
 
-function sidAt(sids: SidTextCache, view: DataView, byteOffset: number): string | null {
-  const address = view.getBigUint64(byteOffset, true);
-  return address === 0n ? null : sids.read(address);
-}
-
-/**
- * Decodes the `WTS_PROCESS_INFOW[]` block from `WTSEnumerateProcessesW` (or
- * `WTSEnumerateProcessesExW` at level 0).
- *
- * @example
- * ```ts ignore
- * import { decodeProcessInfoW } from "./wts_structs.ts";
- *
- * declare const block: Deno.PointerObject, count: number;
- * const rows = decodeProcessInfoW(block, count); // [{ processId: 4, processName: "System", … }]
- * ```
- *
- * @param block The block's address.
- * @param count The number of rows.
- * @returns One object per row.
- */
-export function decodeProcessInfoW(block: Deno.PointerObject, count: number): ProcessInfoRow[] {
-  if (count === 0) return [];
-  const { size, offsets } = WTS_PROCESS_INFOW;
-  const view = arrayView(block, count, size);
-  const names = readWideColumn(view, offsets.pProcessName, size, count);
-  const sids = new SidTextCache();
-  const rows: ProcessInfoRow[] = new Array(count);
-  for (let i = 0, base = 0; i < count; i++, base += size) {
-    rows[i] = {
-      sessionId: view.getUint32(base + offsets.SessionId, true),
-      processId: view.getUint32(base + offsets.ProcessId, true),
-      processName: names[i]!,
-      userSid: sidAt(sids, view, base + offsets.pUserSid),
-    };
-  }
-  return rows;
-}
-
-/**
- * Decodes the `WTS_PROCESS_INFO_EXW[]` block from `WTSEnumerateProcessesExW` at level 1.
- *
- * @example
- * ```ts ignore
- * import { decodeProcessInfoExW } from "./wts_structs.ts";
- *
- * declare const block: Deno.PointerObject, count: number;
- * for (const row of decodeProcessInfoExW(block, count)) console.log(row.processName, row.workingSetSize);
- * ```
- *
- * @param block The block's address.
- * @param count The number of rows.
- * @returns One object per row.
- */
-export function decodeProcessInfoExW(
-  block: Deno.PointerObject,
-  count: number,
-): ProcessInfoExRow[] {
-  if (count === 0) return [];
-  const { size, offsets } = WTS_PROCESS_INFO_EXW;
-  const view = arrayView(block, count, size);
-  const names = readWideColumn(view, offsets.pProcessName, size, count);
-  const sids = new SidTextCache();
-  const rows: ProcessInfoExRow[] = new Array(count);
-  for (let i = 0, base = 0; i < count; i++, base += size) {
-    rows[i] = {
-      sessionId: view.getUint32(base + offsets.SessionId, true),
-      processId: view.getUint32(base + offsets.ProcessId, true),
-      processName: names[i]!,
-      userSid: sidAt(sids, view, base + offsets.pUserSid),
-      numberOfThreads: view.getUint32(base + offsets.NumberOfThreads, true),
-      handleCount: view.getUint32(base + offsets.HandleCount, true),
-      pagefileUsage: view.getUint32(base + offsets.PagefileUsage, true),
-      peakPagefileUsage: view.getUint32(base + offsets.PeakPagefileUsage, true),
-      workingSetSize: view.getUint32(base + offsets.WorkingSetSize, true),
-      peakWorkingSetSize: view.getUint32(base + offsets.PeakWorkingSetSize, true),
-      userTime: view.getBigInt64(base + offsets.UserTime, true),
-      kernelTime: view.getBigInt64(base + offsets.KernelTime, true),
-    };
-  }
-  return rows;
-}
-
 /**
  * Decodes the `WTS_SERVER_INFOW[]` block from `WTSEnumerateServersW`.
  *
@@ -390,7 +271,28 @@ export function decodeServerInfoW(block: Deno.PointerObject, count: number): Ser
 export function decodeWtsInfoW(bytes: Uint8Array): WtsInfo {
   const { size, offsets } = WTSINFOW;
   const view = structView(bytes, size, "WTSINFOW");
-  const time = (offset: number) => fileTimeToDate(readFileTime(view, offset));
+  const lengths = WCHAR_ARRAY_LENGTHS;
+  // Measured (a CPU profile of listSessions, 1,000 sessions on the doubles): the five times as
+  // BigInt → Date and a view per string were a sixth of the per-session cost. Times are read as
+  // two DWORDs each (fileTimeDwordsToDate: exact with plain numbers), and the three strings
+  // from one Uint16Array over the struct when it is 2-aligned (a scratch buffer always is).
+  const time = (offset: number) =>
+    fileTimeDwordsToDate(view.getUint32(offset, true), view.getUint32(offset + 4, true));
+  let winStationName: string, domain: string, userName: string;
+  if ((bytes.byteOffset & 1) === 0) {
+    const units = new Uint16Array(bytes.buffer, bytes.byteOffset, size >>> 1);
+    winStationName = decodeWideUnits(
+      units,
+      offsets.WinStationName >>> 1,
+      lengths.WINSTATIONNAME_LENGTH,
+    );
+    domain = decodeWideUnits(units, offsets.Domain >>> 1, lengths.WTSINFO_DOMAIN);
+    userName = decodeWideUnits(units, offsets.UserName >>> 1, lengths.WTSINFO_USERNAME);
+  } else {
+    winStationName = decodeWide(bytes, offsets.WinStationName, lengths.WINSTATIONNAME_LENGTH);
+    domain = decodeWide(bytes, offsets.Domain, lengths.WTSINFO_DOMAIN);
+    userName = decodeWide(bytes, offsets.UserName, lengths.WTSINFO_USERNAME);
+  }
   return {
     state: view.getUint32(offsets.State, true),
     sessionId: view.getUint32(offsets.SessionId, true),
@@ -400,13 +302,9 @@ export function decodeWtsInfoW(bytes: Uint8Array): WtsInfo {
     outgoingFrames: view.getUint32(offsets.OutgoingFrames, true),
     incomingCompressedBytes: view.getUint32(offsets.IncomingCompressedBytes, true),
     outgoingCompressedBytes: view.getUint32(offsets.OutgoingCompressedBytes, true),
-    winStationName: decodeWide(
-      bytes,
-      offsets.WinStationName,
-      WCHAR_ARRAY_LENGTHS.WINSTATIONNAME_LENGTH,
-    ),
-    domain: decodeWide(bytes, offsets.Domain, WCHAR_ARRAY_LENGTHS.WTSINFO_DOMAIN),
-    userName: decodeWide(bytes, offsets.UserName, WCHAR_ARRAY_LENGTHS.WTSINFO_USERNAME),
+    winStationName,
+    domain,
+    userName,
     connectTime: time(offsets.ConnectTime),
     disconnectTime: time(offsets.DisconnectTime),
     lastInputTime: time(offsets.LastInputTime),

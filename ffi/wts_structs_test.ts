@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { dateToFileTime, FILETIME_UNIX_EPOCH } from "./filetime.ts";
 import {
-  WTS_PROCESS_INFO_EXW,
-  WTS_PROCESS_INFOW,
   WTS_SERVER_INFOW,
   WTS_SESSION_INFO_1W,
   WTS_SESSION_INFOW,
@@ -10,11 +8,11 @@ import {
   WTSINFOW,
 } from "./layouts.ts";
 import { useDoubles } from "../tests/doubles.ts";
-import { encodeWide, readWide, readWideColumn, SHORT_STRING_UNITS } from "./utf16.ts";
+import { Block, pointerTo } from "./_test_block.ts";
+import { encodeWide, readWide, SHORT_STRING_UNITS } from "./utf16.ts";
+import { readWideColumn } from "./wide_column.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC } from "./client_address.ts";
 import {
-  decodeProcessInfoExW,
-  decodeProcessInfoW,
   decodeServerInfoW,
   decodeSessionInfo1W,
   decodeSessionInfoW,
@@ -24,68 +22,6 @@ import {
 
 // readWide measures strings with kernel32's lstrlenW, here the test double's.
 useDoubles();
-
-/**
- * Every buffer whose address a test hands to native code. A JS buffer referenced only by a raw
- * pointer can be garbage-collected mid-call (seen as a segfault in a 10,000-row probe), so the
- * tests keep them reachable for the whole file.
- */
-const alive: Uint8Array[] = [];
-
-/** `Deno.UnsafePointer.of(bytes)`, keeping `bytes` reachable. */
-function pointerTo(bytes: Uint8Array): Deno.PointerObject {
-  alive.push(bytes);
-  return Deno.UnsafePointer.of(bytes)!;
-}
-
-/**
- * A block laid out as Windows lays out WTS results: the struct array first, then the strings
- * and SIDs it points to, all in one JS-owned buffer that stays alive while the test runs.
- */
-class Block {
-  readonly bytes: Uint8Array<ArrayBuffer>;
-  readonly view: DataView;
-  readonly base: bigint;
-  #next: number;
-
-  constructor(arrayBytes: number, heapBytes = 4096) {
-    this.bytes = new Uint8Array(arrayBytes + heapBytes);
-    this.view = new DataView(this.bytes.buffer);
-    this.base = Deno.UnsafePointer.value(pointerTo(this.bytes));
-    this.#next = arrayBytes;
-  }
-
-  get pointer(): Deno.PointerObject {
-    return Deno.UnsafePointer.create(this.base)!;
-  }
-
-  /** Copies `data` after the array (8-aligned) and returns its address. */
-  put(data: Uint8Array): bigint {
-    const at = this.#next;
-    this.bytes.set(data, at);
-    this.#next = at + ((data.byteLength + 7) & ~7);
-    return this.base + BigInt(at);
-  }
-
-  /** Writes a pointer to `text` (UTF-16, NUL-terminated) at `offset`; `null` writes NULL. */
-  string(offset: number, text: string | null): void {
-    this.view.setBigUint64(offset, text === null ? 0n : this.put(encodeWide(text)), true);
-  }
-
-  sid(offset: number, bytes: Uint8Array | null): void {
-    this.view.setBigUint64(offset, bytes === null ? 0n : this.put(bytes), true);
-  }
-}
-
-function sidBytes(authority: number, ...subAuthorities: number[]): Uint8Array {
-  const bytes = new Uint8Array(8 + 4 * subAuthorities.length);
-  const view = new DataView(bytes.buffer);
-  bytes[0] = 1;
-  bytes[1] = subAuthorities.length;
-  view.setUint32(4, authority);
-  subAuthorities.forEach((value, i) => view.setUint32(8 + 4 * i, value, true));
-  return bytes;
-}
 
 Deno.test("readWide() reads strings through lstrlenW, surrogate pairs included", () => {
   for (const text of ["", "Console", "RDP-Tcp#12", "naïve 😀 漢字", "x".repeat(5000)]) {
@@ -213,75 +149,6 @@ Deno.test("decodeSessionInfo1W() decodes all eight fields", () => {
     block.string(at + offsets.pFarmName, row.farmName || null);
   });
   assert.deepEqual(decodeSessionInfo1W(block.pointer, rows.length), rows);
-});
-
-Deno.test("decodeProcessInfoW() decodes names and SIDs, NULL SID as null", () => {
-  const { size, offsets } = WTS_PROCESS_INFOW;
-  const block = new Block(size * 3);
-  const rows = [
-    { sessionId: 0, processId: 4, processName: "System", sid: sidBytes(5, 18) },
-    { sessionId: 0, processId: 0, processName: "", sid: null },
-    {
-      sessionId: 2,
-      processId: 0xfffffffc,
-      processName: "explorer.exe",
-      sid: sidBytes(5, 21, 1, 2, 3, 1001),
-    },
-  ];
-  rows.forEach((row, i) => {
-    const at = i * size;
-    block.view.setUint32(at + offsets.SessionId, row.sessionId, true);
-    block.view.setUint32(at + offsets.ProcessId, row.processId, true);
-    block.string(at + offsets.pProcessName, row.processName);
-    block.sid(at + offsets.pUserSid, row.sid);
-  });
-  assert.deepEqual(decodeProcessInfoW(block.pointer, 3), [
-    { sessionId: 0, processId: 4, processName: "System", userSid: "S-1-5-18" },
-    { sessionId: 0, processId: 0, processName: "", userSid: null },
-    {
-      sessionId: 2,
-      processId: 0xfffffffc,
-      processName: "explorer.exe",
-      userSid: "S-1-5-21-1-2-3-1001",
-    },
-  ]);
-});
-
-Deno.test("decodeProcessInfoExW() decodes counters and CPU times", () => {
-  const { size, offsets } = WTS_PROCESS_INFO_EXW;
-  const block = new Block(size * 2);
-  for (let i = 0; i < 2; i++) {
-    const at = i * size;
-    block.view.setUint32(at + offsets.SessionId, i + 1, true);
-    block.view.setUint32(at + offsets.ProcessId, 1000 + i, true);
-    block.string(at + offsets.pProcessName, `app${i}.exe`);
-    block.sid(at + offsets.pUserSid, sidBytes(5, 32, 544 + i));
-    block.view.setUint32(at + offsets.NumberOfThreads, 10 + i, true);
-    block.view.setUint32(at + offsets.HandleCount, 200 + i, true);
-    block.view.setUint32(at + offsets.PagefileUsage, 0xffffffff, true);
-    block.view.setUint32(at + offsets.PeakPagefileUsage, 4096 * (i + 1), true);
-    block.view.setUint32(at + offsets.WorkingSetSize, 8192 * (i + 1), true);
-    block.view.setUint32(at + offsets.PeakWorkingSetSize, 16384 * (i + 1), true);
-    block.view.setBigInt64(at + offsets.UserTime, 15_625n * BigInt(i + 1), true);
-    block.view.setBigInt64(at + offsets.KernelTime, 10_000_000_000n + BigInt(i), true);
-  }
-  const rows = decodeProcessInfoExW(block.pointer, 2);
-  assert.deepEqual(rows[1], {
-    sessionId: 2,
-    processId: 1001,
-    processName: "app1.exe",
-    userSid: "S-1-5-32-545",
-    numberOfThreads: 11,
-    handleCount: 201,
-    pagefileUsage: 0xffffffff,
-    peakPagefileUsage: 8192,
-    workingSetSize: 16384,
-    peakWorkingSetSize: 32768,
-    userTime: 31_250n,
-    kernelTime: 10_000_000_001n,
-  });
-  assert.equal(rows[0]!.processName, "app0.exe");
-  assert.equal(rows[0]!.userSid, "S-1-5-32-544");
 });
 
 Deno.test("decodeServerInfoW() decodes server names", () => {

@@ -106,20 +106,26 @@ export function appTypeName(code: number): RmAppType {
  * ```
  *
  * @param flags The `AppStatus` field of an `RM_PROCESS_INFO`.
- * @returns The flag names, in bit order.
+ * @returns The flag names, in bit order: one frozen array per flags value, shared by every
+ * process with those flags (copy it to change it).
  */
-export function appStatusNames(flags: number): RmAppStatus[] {
+export function appStatusNames(flags: number): readonly RmAppStatus[] {
   let names = statusNamesByFlags.get(flags);
   if (names === undefined) {
-    names = APP_STATUS_FLAGS.filter(([bit]) => (flags & bit) !== 0).map(([, name]) => name);
+    names = Object.freeze(
+      APP_STATUS_FLAGS.filter(([bit]) => (flags & bit) !== 0).map(([, name]) => name),
+    );
     if (statusNamesByFlags.size < 256) statusNamesByFlags.set(flags, names);
   }
-  // A copy: callers own what they get.
-  return names.slice();
+  return names;
 }
 
-/** Decoded status flags by value: a list repeats a handful of values a thousand times. */
-const statusNamesByFlags = new Map<number, RmAppStatus[]>();
+/**
+ * Decoded status flags by value, shared and frozen: a list repeats a handful of values a
+ * thousand times, and a fresh array per row was measurable in `RestartManagerSession.list()`
+ * (bench/rm_bench.ts). At most 256 values are kept (the flags are 8 bits wide, so all of them).
+ */
+const statusNamesByFlags = new Map<number, readonly RmAppStatus[]>();
 
 /**
  * The names of the `RM_REBOOT_REASON` flags set in `flags` (an empty list for
@@ -172,8 +178,9 @@ export interface RmProcess {
   type: RmAppType;
   /** The raw `RM_APP_TYPE` value. */
   typeCode: number;
-  /** The `RM_APP_STATUS` flags set, by name. */
-  status: RmAppStatus[];
+  /** The `RM_APP_STATUS` flags set, by name: frozen, and shared by every process with the same
+   * flags (copy it to change it). */
+  status: readonly RmAppStatus[];
   /** The raw `RM_APP_STATUS` flags. */
   statusFlags: number;
   /** The Remote Desktop session the process runs in (null for `RM_INVALID_TS_SESSION`). */

@@ -24,8 +24,11 @@ import {
 } from "../ffi/call.ts";
 import { wtsapi32 } from "../ffi/load.ts";
 import { WTS_ANY_SESSION, WTSInfoClass, WTSTypeClass } from "../ffi/wtsapi32.ts";
-import { durationFrom100ns } from "../ffi/filetime.ts";
-import { decodeProcessInfoExW, decodeProcessInfoW } from "../ffi/wts_structs.ts";
+import {
+  decodeProcessInfoExW,
+  decodeProcessInfoW,
+  type ProcessInfo,
+} from "../ffi/wts_process_rows.ts";
 import { type CallContext, checkDword, contextOptions, withContext } from "./_context.ts";
 import { queryRequired } from "./_query.ts";
 import { AccountNameCache } from "./accounts.ts";
@@ -33,43 +36,7 @@ import type { ServerOption } from "./sessions.ts";
 import { type ProcessExpectation, recheckProcess } from "./_recheck.ts";
 
 export { localProcessStartTime, type ProcessExpectation } from "./_recheck.ts";
-
-/**
- * One process. The counters are `null` when the server only answered the basic enumeration
- * (WTSEnumerateProcessesW, the fallback when WTSEnumerateProcessesExW fails).
- */
-export interface ProcessInfo {
-  /** `""` for the local server, else the server name given. */
-  server: string;
-  /** The process ID. */
-  pid: number;
-  /** The image name, such as `"notepad.exe"`. */
-  name: string;
-  /** The session it runs in. */
-  sessionId: number;
-  /** The user's SID as text (`"S-1-5-18"`), or `null` when the server gave none. */
-  userSid: string | null;
-  /** The user as `"DOMAIN\\name"` (LookupAccountSidW on the listing's server), or `""` when
-   * there is no SID, no account maps to it (a deleted account) or the lookup failed: show
-   * `userSid` then. */
-  user: string;
-  /** Number of threads. */
-  threads: number | null;
-  /** Number of open handles. */
-  handles: number | null;
-  /** Page file bytes in use. */
-  pagefileBytes: number | null;
-  /** Peak page file bytes. */
-  peakPagefileBytes: number | null;
-  /** Working set in bytes. */
-  workingSetBytes: number | null;
-  /** Peak working set in bytes. */
-  peakWorkingSetBytes: number | null;
-  /** CPU time in user mode, in milliseconds. */
-  userTimeMs: number | null;
-  /** CPU time in kernel mode, in milliseconds. */
-  kernelTimeMs: number | null;
-}
+export type { ProcessInfo } from "../ffi/wts_process_rows.ts";
 
 /** Options of {@linkcode listProcesses}. */
 export interface ListProcessesOptions extends ServerOption {
@@ -114,34 +81,12 @@ async function listProcessesIn(
     throw error;
   }
   if (exOk) {
+    // Rows come out ProcessInfo-shaped (one object each, counters and CPU times decoded there,
+    // with the 100 ns unit evidence): no second pass here.
     return decodeThenFree(
       ex,
       [],
-      (block, count) =>
-        decodeProcessInfoExW(block, count).map((row): ProcessInfo => ({
-          server,
-          pid: row.processId,
-          name: row.processName,
-          sessionId: row.sessionId,
-          userSid: row.userSid,
-          user: "",
-          threads: row.numberOfThreads,
-          handles: row.handleCount,
-          pagefileBytes: row.pagefileUsage,
-          peakPagefileBytes: row.peakPagefileUsage,
-          workingSetBytes: row.workingSetSize,
-          peakWorkingSetBytes: row.peakWorkingSetSize,
-          // 100 ns units, not the milliseconds the WTS_PROCESS_INFO_EX page (and MS-TSTS
-          // 2.2.2.15.1) state: the server fills them from TS_SYS_PROCESS_INFORMATION, whose
-          // layout is the kernel's SYSTEM_PROCESS_INFORMATION field for field (CreateTime,
-          // UserTime, KernelTime, ImageName, …), and those are the per-process counters that
-          // GetProcessTimes reports "in 100-nanosecond time units" (one second of kernel time =
-          // 10,000,000). A millisecond reading would make a process that used 1 s of CPU show
-          // 2.8 hours. Evidence missing: no public tool found that displays these two fields
-          // from WTSEnumerateProcessesExW, so this rests on the struct lineage.
-          userTimeMs: durationFrom100ns(row.userTime),
-          kernelTimeMs: durationFrom100ns(row.kernelTime),
-        })),
+      (block, count) => decodeProcessInfoExW(block, count, server),
       freeEx,
     );
   }
@@ -154,29 +99,12 @@ async function listProcessesIn(
     plain.cellBytes,
     plain.numberBytes,
   ]);
-  return decodeThenFree(plain, [], (block, count) => {
-    const result: ProcessInfo[] = [];
-    for (const row of decodeProcessInfoW(block, count)) {
-      if (session !== undefined && row.sessionId !== session) continue;
-      result.push({
-        server,
-        pid: row.processId,
-        name: row.processName,
-        sessionId: row.sessionId,
-        userSid: row.userSid,
-        user: "",
-        threads: null,
-        handles: null,
-        pagefileBytes: null,
-        peakPagefileBytes: null,
-        workingSetBytes: null,
-        peakWorkingSetBytes: null,
-        userTimeMs: null,
-        kernelTimeMs: null,
-      });
-    }
-    return result;
-  }, wts.WTSFreeMemory);
+  return decodeThenFree(
+    plain,
+    [],
+    (block, count) => decodeProcessInfoW(block, count, server, session),
+    wts.WTSFreeMemory,
+  );
 }
 
 /**

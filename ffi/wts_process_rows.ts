@@ -1,0 +1,190 @@
+/**
+ * Decoders for the process arrays `WTSEnumerateProcesses(Ex)W` return, straight into the
+ * {@linkcode ProcessInfo} objects `listProcesses` hands out: one object per row, built in one
+ * pass, with no intermediate row, array or BigInt per row.
+ *
+ * Why (measured, bench/decode_bench.ts and the bench engineer's profile of `listProcesses`
+ * 10,000 rows): the decode into an intermediate row, then a second object per row with two
+ * BigInt divisions for the CPU times, cost ≈520 ns a row against ≈65 in C. Here the block is read
+ * through one `DataView`; names come from one copy of the packed string area
+ * ({@linkcode WideColumn}), SIDs from `SidTextCache` (one page copy, text cached by SID bytes),
+ * and every pointer and 64-bit time is read as two DWORDs with exact integer arithmetic.
+ *
+ * The caller frees the block (`WTSFreeMemory`/`WTSFreeMemoryExW`) after decoding: nothing
+ * returned here refers to it.
+ *
+ * @module
+ */
+
+import { WTS_PROCESS_INFO_EXW, WTS_PROCESS_INFOW } from "./layouts.ts";
+import { durationDwordsToMs } from "./filetime.ts";
+import { SidTextCache } from "./sid.ts";
+import { WideColumn } from "./wide_column.ts";
+
+/**
+ * One process. The counters are `null` when the server only answered the basic enumeration
+ * (WTSEnumerateProcessesW, the fallback when WTSEnumerateProcessesExW fails).
+ */
+export interface ProcessInfo {
+  /** `""` for the local server, else the server name given. */
+  server: string;
+  /** The process ID. */
+  pid: number;
+  /** The image name, such as `"notepad.exe"`. */
+  name: string;
+  /** The session it runs in. */
+  sessionId: number;
+  /** The user's SID as text (`"S-1-5-18"`), or `null` when the server gave none. */
+  userSid: string | null;
+  /** The user as `"DOMAIN\\name"` (LookupAccountSidW on the listing's server), or `""` when
+   * there is no SID, no account maps to it (a deleted account) or the lookup failed: show
+   * `userSid` then. */
+  user: string;
+  /** Number of threads. */
+  threads: number | null;
+  /** Number of open handles. */
+  handles: number | null;
+  /** Page file bytes in use. */
+  pagefileBytes: number | null;
+  /** Peak page file bytes. */
+  peakPagefileBytes: number | null;
+  /** Working set in bytes. */
+  workingSetBytes: number | null;
+  /** Peak working set in bytes. */
+  peakWorkingSetBytes: number | null;
+  /** CPU time in user mode, in milliseconds. */
+  userTimeMs: number | null;
+  /** CPU time in kernel mode, in milliseconds. */
+  kernelTimeMs: number | null;
+}
+
+/** One `getArrayBuffer` over `count` structs of `size` bytes at `block`. */
+function arrayView(block: Deno.PointerObject, count: number, size: number): DataView {
+  return new DataView(Deno.UnsafePointerView.getArrayBuffer(block, count * size));
+}
+
+/** The text of the SID whose pointer is at `byteOffset`, `null` for a null pointer. */
+function sidAt(sids: SidTextCache, view: DataView, byteOffset: number): string | null {
+  // Two DWORDs as one number: x64 user-space addresses stay far below 2^53, and no BigInt.
+  const address = view.getUint32(byteOffset, true) +
+    view.getUint32(byteOffset + 4, true) * 0x1_0000_0000;
+  return address === 0 ? null : sids.read(address);
+}
+
+/**
+ * Decodes the `WTS_PROCESS_INFOW[]` block from `WTSEnumerateProcessesW` (or
+ * `WTSEnumerateProcessesExW` at level 0). That struct has no counters: they are `null`.
+ *
+ * @example
+ * ```ts ignore
+ * import { decodeProcessInfoW } from "./wts_process_rows.ts";
+ *
+ * declare const block: Deno.PointerObject, count: number;
+ * const rows = decodeProcessInfoW(block, count, ""); // [{ pid: 4, name: "System", … }]
+ * ```
+ *
+ * @param block The block's address.
+ * @param count The number of rows.
+ * @param server The `server` every row names (`""` for the local server).
+ * @param session Keep only this session's rows (the basic enumeration has no session filter).
+ * @returns One object per row kept, `user` `""` (filled in by the account lookup).
+ */
+export function decodeProcessInfoW(
+  block: Deno.PointerObject,
+  count: number,
+  server: string,
+  session?: number,
+): ProcessInfo[] {
+  if (count === 0) return [];
+  const { size, offsets } = WTS_PROCESS_INFOW;
+  const view = arrayView(block, count, size);
+  const names = new WideColumn(view, offsets.pProcessName, size, count);
+  const sids = new SidTextCache();
+  const rows: ProcessInfo[] = [];
+  for (let i = 0, base = 0; i < count; i++, base += size) {
+    const sessionId = view.getUint32(base + offsets.SessionId, true);
+    if (session !== undefined && sessionId !== session) continue;
+    rows.push({
+      server,
+      pid: view.getUint32(base + offsets.ProcessId, true),
+      name: names.at(base + offsets.pProcessName),
+      sessionId,
+      userSid: sidAt(sids, view, base + offsets.pUserSid),
+      user: "",
+      threads: null,
+      handles: null,
+      pagefileBytes: null,
+      peakPagefileBytes: null,
+      workingSetBytes: null,
+      peakWorkingSetBytes: null,
+      userTimeMs: null,
+      kernelTimeMs: null,
+    });
+  }
+  return rows;
+}
+
+/**
+ * Decodes the `WTS_PROCESS_INFO_EXW[]` block from `WTSEnumerateProcessesExW` at level 1.
+ *
+ * `UserTime` and `KernelTime` are in 100 ns units, not the milliseconds the WTS_PROCESS_INFO_EX
+ * page (and MS-TSTS 2.2.2.15.1) state: the server fills them from TS_SYS_PROCESS_INFORMATION,
+ * whose layout is the kernel's SYSTEM_PROCESS_INFORMATION field for field (CreateTime, UserTime,
+ * KernelTime, ImageName, …), and those are the per-process counters that GetProcessTimes reports
+ * "in 100-nanosecond time units" (one second of kernel time = 10,000,000). A millisecond reading
+ * would make a process that used 1 s of CPU show 2.8 hours. Evidence missing: no public tool found
+ * that displays these two fields from WTSEnumerateProcessesExW, so this rests on the struct
+ * lineage. They are converted to milliseconds exactly as `durationFrom100ns` would (see
+ * `durationDwordsToMs`), from the two DWORDs of each `LARGE_INTEGER`.
+ *
+ * @example
+ * ```ts ignore
+ * import { decodeProcessInfoExW } from "./wts_process_rows.ts";
+ *
+ * declare const block: Deno.PointerObject, count: number;
+ * for (const p of decodeProcessInfoExW(block, count, "")) console.log(p.name, p.workingSetBytes);
+ * ```
+ *
+ * @param block The block's address.
+ * @param count The number of rows.
+ * @param server The `server` every row names (`""` for the local server).
+ * @returns One object per row, `user` `""` (filled in by the account lookup).
+ */
+export function decodeProcessInfoExW(
+  block: Deno.PointerObject,
+  count: number,
+  server: string,
+): ProcessInfo[] {
+  if (count === 0) return [];
+  const { size, offsets } = WTS_PROCESS_INFO_EXW;
+  const view = arrayView(block, count, size);
+  const names = new WideColumn(view, offsets.pProcessName, size, count);
+  const sids = new SidTextCache();
+  const { UserTime, KernelTime } = offsets;
+  const rows: ProcessInfo[] = new Array(count);
+  for (let i = 0, base = 0; i < count; i++, base += size) {
+    rows[i] = {
+      server,
+      pid: view.getUint32(base + offsets.ProcessId, true),
+      name: names.at(base + offsets.pProcessName),
+      sessionId: view.getUint32(base + offsets.SessionId, true),
+      userSid: sidAt(sids, view, base + offsets.pUserSid),
+      user: "",
+      threads: view.getUint32(base + offsets.NumberOfThreads, true),
+      handles: view.getUint32(base + offsets.HandleCount, true),
+      pagefileBytes: view.getUint32(base + offsets.PagefileUsage, true),
+      peakPagefileBytes: view.getUint32(base + offsets.PeakPagefileUsage, true),
+      workingSetBytes: view.getUint32(base + offsets.WorkingSetSize, true),
+      peakWorkingSetBytes: view.getUint32(base + offsets.PeakWorkingSetSize, true),
+      userTimeMs: durationDwordsToMs(
+        view.getUint32(base + UserTime, true),
+        view.getUint32(base + UserTime + 4, true),
+      ),
+      kernelTimeMs: durationDwordsToMs(
+        view.getUint32(base + KernelTime, true),
+        view.getUint32(base + KernelTime + 4, true),
+      ),
+    };
+  }
+  return rows;
+}
