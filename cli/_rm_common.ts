@@ -127,7 +127,7 @@ export function processesWord(count: number): string {
  * error (exit 2), a protected folder a refusal naming the flag that allows it (exit 5).
  */
 export function pathFailure(error: unknown): never {
-  if (error instanceof PathNotFoundError || isLegacyPathNotFound(error)) {
+  if (error instanceof PathNotFoundError) {
     throw new CliError(error.message, ExitCode.Usage);
   }
   if (error instanceof ProtectedFolderError) {
@@ -207,13 +207,4 @@ export function interruptSignal(context: CliContext): { signal: AbortSignal; dis
       if (listening) Deno.removeSignalListener("SIGINT", onInterrupt);
     },
   };
-}
-
-/**
- * TRANSITIONAL, to delete once rm/locks.ts throws {@linkcode PathNotFoundError} (its owners'
- * one-line change in `statGiven`; that file is being edited on another branch): today it still
- * throws a `Deno.errors.NotFound` whose only mark is its text.
- */
-function isLegacyPathNotFound(error: unknown): error is Error {
-  return error instanceof Deno.errors.NotFound && error.message.startsWith("path not found: ");
 }

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { PathNotFoundError } from "../ffi/errors.ts";
 import { type NotVisible, notVisibleReasons } from "./not_visible.ts";
 import { resolveFullPath, shortenPath } from "./paths.ts";
 import {
@@ -119,7 +120,7 @@ export interface ExpandedTargets {
 
 /**
  * Resolves `paths` to the full paths of the files to check: each must exist (else
- * `Deno.errors.NotFound` naming it); a directory needs `recursive` (else a `TypeError` that
+ * `PathNotFoundError` naming it); a directory needs `recursive` (else a `TypeError` that
  * suggests it) and is expanded to every file below it, without following links to directories.
  * Duplicates are dropped, the first occurrence kept.
  *
@@ -136,7 +137,7 @@ export interface ExpandedTargets {
  * @throws {TypeError} No paths, an empty path, a NUL in a path, or a directory without
  * `recursive`.
  * @throws {RangeError} A path longer than Windows allows.
- * @throws {Deno.errors.NotFound} A path that does not exist.
+ * @throws {PathNotFoundError} A path that does not exist.
  */
 export async function lockTargets(
   paths: readonly string[],
@@ -163,7 +164,7 @@ export async function lockTargets(
  * @throws {TypeError} No paths, an empty path, a NUL in a path, or a directory without
  * `recursive`.
  * @throws {RangeError} A path longer than Windows allows.
- * @throws {Deno.errors.NotFound} A path that does not exist.
+ * @throws {PathNotFoundError} A path that does not exist.
  */
 export async function expandTargets(
   paths: readonly string[],
@@ -225,9 +226,7 @@ async function statGiven(full: string, given: string): Promise<Deno.FileInfo> {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       const also = full === given ? "" : ` (${shortenPath(full)})`;
-      throw new Deno.errors.NotFound(`path not found: ${shortenPath(given)}${also}`, {
-        cause: error,
-      });
+      throw new PathNotFoundError(shortenPath(given), also, { cause: error });
     }
     throw error;
   }
@@ -353,7 +352,7 @@ function processKey(process: RmProcess): string {
  * @param options Recursion, attribution, batch size, base directory.
  * @returns The processes and what the Restart Manager said about them.
  * @throws {TypeError} No paths, a NUL in a path, a directory without `recursive`.
- * @throws {Deno.errors.NotFound} A path that does not exist (named in the message).
+ * @throws {PathNotFoundError} A path that does not exist (named in the message).
  * @throws {WindowsError} A Restart Manager failure, e.g. `ERROR_MAX_SESSIONS_REACHED`.
  */
 export async function findLockingProcesses(

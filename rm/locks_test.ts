@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
-import { ERROR_MAX_SESSIONS_REACHED, WindowsError } from "../ffi/errors.ts";
+import { ERROR_MAX_SESSIONS_REACHED, PathNotFoundError, WindowsError } from "../ffi/errors.ts";
 import { findLockingProcesses, lockTargets } from "./locks.ts";
 import { RestartManagerSession } from "./session.ts";
 import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
@@ -125,7 +125,7 @@ locksTest(
     await assert.rejects(
       findLockingProcesses(["missing.txt"], { cwd: dir }),
       (error: unknown) => {
-        assert.ok(error instanceof Deno.errors.NotFound);
+        assert.ok(error instanceof PathNotFoundError);
         assert.match(error.message, /path not found: missing\.txt/);
         return true;
       },

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
+import { PathNotFoundError } from "../ffi/errors.ts";
 import { waitUntilFree } from "./wait.ts";
 import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
@@ -122,7 +123,7 @@ waitTest("aborting ends the wait with the reason, and the session", async (dir) 
 waitTest("bad options and paths are refused before any session", async (dir) => {
   await assert.rejects(waitUntilFree([join(dir, "a.txt")], { timeoutMs: -1 }), RangeError);
   await assert.rejects(waitUntilFree([join(dir, "a.txt")], { intervalMs: NaN }), RangeError);
-  await assert.rejects(waitUntilFree([join(dir, "nope")]), Deno.errors.NotFound);
+  await assert.rejects(waitUntilFree([join(dir, "nope")]), PathNotFoundError);
   await assert.rejects(waitUntilFree([dir]), /is a directory/);
   assert.equal(doubles.calls("RmStartSession"), 0);
 });
