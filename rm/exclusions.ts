@@ -30,6 +30,7 @@
 import type { RmFilterTarget } from "./filters.ts";
 import { processImagePath } from "./_process_image.ts";
 import type { RmProcess } from "./types.ts";
+import { uniqueProcessOf } from "./_unique_process.ts";
 
 /** A program to keep running: by pid, by executable (a name or a full path), or by service. */
 export type ReleaseExclusion = { pid: number } | { image: string } | { service: string };
@@ -140,7 +141,7 @@ export function resolveExclusions(
     let filters: RmFilterTarget[];
     if ("pid" in exclusion) {
       processes = holders.filter((p) => p.pid === exclusion.pid);
-      filters = processes.map((p) => ({ process: { pid: p.pid, startTime: p.startFileTime } }));
+      filters = processes.map((p) => ({ process: uniqueProcessOf(p) }));
     } else if ("service" in exclusion) {
       const name = exclusion.service.toLowerCase();
       processes = holders.filter((p) => p.serviceName?.toLowerCase() === name);
