@@ -55,6 +55,18 @@ Deno.test("parseExclusion: digits are a pid, .exe or a path an image, else a ser
 });
 
 exclusionTest(
+  "resolve: an image longer than MAX_PATH is matched (the one image reader retries, holders' too)",
+  async (file) => {
+    const long = `C:\\${"deep\\".repeat(70)}agent.exe`;
+    holder(file, 14, { imagePath: long, appName: "Agent" });
+    using plan = await ReleasePlan.create([file]);
+    const [byImage] = resolveExclusions([parseExclusion("agent.exe")], plan.processes);
+    assert.deepEqual(byImage!.filters, [{ file: long }]);
+    assert.deepEqual(pids(byImage!.processes), [14]);
+  },
+);
+
+exclusionTest(
   "resolve: pid with its start time, service by name, image to full paths",
   async (file) => {
     holder(file, 10);
