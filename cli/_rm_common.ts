@@ -159,12 +159,16 @@ export function requireRead(paths: readonly string[]): void {
   }
 }
 
-/** A progress display on stderr: a bar on a colour terminal, plain percent lines otherwise. */
+/**
+ * A progress display on stderr: a bar when stderr is a colour terminal (`io.errColor`: the bar's
+ * `\r` redraws belong where it is written, whatever stdout is), plain percent lines otherwise.
+ */
 export function progressReporter(io: CliIO) {
+  const bar = io.errColor === true;
   let label = "";
   let last = -1;
   const done = () => {
-    if (io.color && last >= 0) io.err("\n");
+    if (bar && last >= 0) io.err("\n");
     last = -1;
   };
   return {
@@ -176,7 +180,7 @@ export function progressReporter(io: CliIO) {
       const value = Math.max(0, Math.min(100, Math.round(percent)));
       if (value === last) return;
       last = value;
-      if (io.color) {
+      if (bar) {
         const width = 30;
         const filled = Math.round((value / 100) * width);
         io.err(`\r${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${value}%`);

@@ -84,7 +84,8 @@ cliTest(
   async (dir) => {
     addProcess(701);
     rmDoubles.lock(join(dir, "a.txt"), 701);
-    const io = recordingIO({ color: true });
+    // The bar is drawn on stderr, so stderr is the colour terminal; stdout is piped.
+    const io = recordingIO({ errColor: true });
     assert.equal(
       await main(["release", "--yes", "--restart", join(dir, "a.txt")], io),
       ExitCode.Ok,
@@ -92,6 +93,19 @@ cliTest(
     assert.match(io.stderr, /\rClosing \[#{30}\] 100%\n/);
     assert.match(io.stderr, /\rRestarting \[#{30}\] 100%\n/);
     assert.match(io.stdout, /Closed 1 process\.\nRestarted 1 process\.\n/);
+  },
+);
+
+cliTest(
+  "release: stdout a colour terminal but stderr piped: percent lines on stderr, no bar",
+  async (dir) => {
+    addProcess(702);
+    rmDoubles.lock(join(dir, "a.txt"), 702);
+    const io = recordingIO({ color: true, errColor: false });
+    assert.equal(await main(["release", "--yes", join(dir, "a.txt")], io), ExitCode.Ok);
+    assert.match(io.stderr, /Closing: 100%\n/);
+    assert.doesNotMatch(io.stderr, /\r|\[#/);
+    assert.match(io.stdout, /Closed 1 process\./);
   },
 );
 
