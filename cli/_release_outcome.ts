@@ -21,6 +21,7 @@ import {
   fillIdentities,
   PROCESS_COLUMNS,
   processesWord,
+  processNames,
   rebootReasonLines,
   STATUS_COLUMN,
 } from "./_rm_common.ts";
@@ -41,12 +42,6 @@ function reportLists(io: CliIO, lists: ReleaseLists, heading: string): void {
   if (rows.length === 0) return;
   io.err(`${heading}\n`);
   io.err(formatTable(rows, [...PROCESS_COLUMNS, STATUS_COLUMN, STATE_COLUMN]));
-}
-
-/** "4242 App, 4243 Agent", the first five and how many more: a release's one way to name programs. */
-export function processNames(processes: readonly RmProcess[]): string {
-  const shown = processes.slice(0, 5).map((p) => `${p.pid} ${p.appName}`).join(", ");
-  return processes.length > 5 ? `${shown}, and ${processes.length - 5} more` : shown;
 }
 
 /**

@@ -69,9 +69,25 @@ export function fillIdentities(
   }
 }
 
-/** Holders by pid and start time, the Restart Manager's identity of a process. */
+/** Pid and start time: the Restart Manager's identity of a process (a reused pid differs). */
+export function holderKey(process: RmProcess): string {
+  return `${process.pid}:${process.startFileTime}`;
+}
+
+/** Holders by {@linkcode holderKey}. */
 export function holdersByKey<T extends RmProcess>(holders: readonly T[]): Map<string, T> {
-  return new Map(holders.map((h) => [`${h.pid}:${h.startFileTime}`, h]));
+  return new Map(holders.map((h) => [holderKey(h), h]));
+}
+
+/** "4242 EXCEL": how the commands name one program in a sentence. */
+export function processLabel(process: RmProcess): string {
+  return `${process.pid} ${process.appName}`;
+}
+
+/** "4242 App, 4243 Agent", the first five and how many more: a release's way to name programs. */
+export function processNames(processes: readonly RmProcess[]): string {
+  const shown = processes.slice(0, 5).map(processLabel).join(", ");
+  return processes.length > 5 ? `${shown}, and ${processes.length - 5} more` : shown;
 }
 
 /** The columns of a process table. */

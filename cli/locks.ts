@@ -45,13 +45,12 @@ import {
   pathFailure,
   PROCESS_COLUMNS,
   processesWord,
+  processLabel,
   rebootReasonLines,
   requireRead,
   toLockingProcessJson,
 } from "./_rm_common.ts";
 import { registerReleaseCommand } from "./release.ts";
-
-export { type LockingProcessJson, toLockingProcessJson } from "./_rm_common.ts";
 
 // ---- JSON shapes (the documented, stable output of --json) ------------------------------------
 
@@ -70,7 +69,7 @@ export interface LockReportJson {
 }
 
 /** The `--json` form of a lock report. */
-export function toLockReportJson(report: LockReport): LockReportJson {
+function toLockReportJson(report: LockReport): LockReportJson {
   return {
     locked: report.processes.length > 0,
     fileCount: report.fileCount,
@@ -246,7 +245,7 @@ async function waitCommand(
       onCheck: ({ holders }) => {
         if (options.json || holders.length === 0) return;
         const line = `${processesWord(holders.length)} ${holdVerb(holders.length)} the paths: ` +
-          holders.slice(0, 5).map((p) => `${p.pid} ${p.appName}`).join(", ");
+          holders.slice(0, 5).map(processLabel).join(", ");
         if (line !== shown) io.err(`Waiting: ${line}\n`);
         shown = line;
       },

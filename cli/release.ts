@@ -49,7 +49,6 @@ import {
   explainShutdownError,
   keptRunningLine,
   printOutcome,
-  processNames,
   rebootRequired,
 } from "./_release_outcome.ts";
 import {
@@ -61,6 +60,7 @@ import {
   pathFailure,
   PROCESS_COLUMNS,
   processesWord,
+  processNames,
   progressReporter,
   rebootReasonLines,
   requireRead,

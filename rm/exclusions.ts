@@ -100,8 +100,6 @@ export interface ResolveExclusionsOptions {
    * before a destructive act. `false` just before acting, when a kept program may have exited.
    */
   strict?: boolean;
-  /** Reads an executable's full path (tests may replace it); default QueryFullProcessImageNameW. */
-  imagePath?: (pid: number) => string | null;
 }
 
 /**
@@ -130,10 +128,9 @@ export function resolveExclusions(
   options: ResolveExclusionsOptions = {},
 ): ResolvedExclusion[] {
   const strict = options.strict ?? true;
-  const read = options.imagePath ?? processImagePath;
   const paths = new Map<number, string | null>();
   const imageOf = (process: RmProcess) => {
-    if (!paths.has(process.pid)) paths.set(process.pid, read(process.pid));
+    if (!paths.has(process.pid)) paths.set(process.pid, processImagePath(process.pid));
     return paths.get(process.pid) ?? null;
   };
   return exclusions.map((exclusion) => {
