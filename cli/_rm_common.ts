@@ -6,7 +6,14 @@
  * @module
  */
 
-import { type CliContext, CliError, type CliIO, type Column, ExitCode } from "./common.ts";
+import {
+  type CliContext,
+  CliError,
+  type CliIO,
+  type Column,
+  ExitCode,
+  parseSecondsOption,
+} from "./common.ts";
 import {
   type HolderIdentity,
   ProtectedFolderError,
@@ -135,6 +142,11 @@ export function filesWord(count: number): string {
 /** "1 process", "3 processes". */
 export function processesWord(count: number): string {
   return count === 1 ? "1 process" : `${count} processes`;
+}
+
+/** An optional `<seconds>` option in milliseconds (`undefined` when not given; bad = exit 2). */
+export function optionalMs(value: string | undefined, flag: string): number | undefined {
+  return value === undefined ? undefined : parseSecondsOption(value, flag) * 1000;
 }
 
 /**

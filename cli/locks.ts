@@ -21,7 +21,6 @@ import {
   ExitCode,
   formatTable,
   humanDuration,
-  parseSecondsOption,
   printJson,
 } from "./common.ts";
 import {
@@ -42,6 +41,7 @@ import {
   HOLDER_COLUMNS,
   interruptSignal,
   type LockingProcessJson,
+  optionalMs,
   pathFailure,
   PROCESS_COLUMNS,
   processesWord,
@@ -154,12 +154,8 @@ Examples:
   winsession locks --wait --timeout 60 C:\\app\\app.dll`,
     )
     .action(async (paths, options) => {
-      const timeoutMs = options.timeout === undefined
-        ? undefined
-        : parseSecondsOption(options.timeout, "--timeout") * 1000;
-      const intervalMs = options.interval === undefined
-        ? undefined
-        : parseSecondsOption(options.interval, "--interval") * 1000;
+      const timeoutMs = optionalMs(options.timeout, "--timeout");
+      const intervalMs = optionalMs(options.interval, "--interval");
       if (!options.wait && (timeoutMs !== undefined || intervalMs !== undefined)) {
         throw new CliError("--timeout and --interval need --wait");
       }

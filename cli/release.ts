@@ -22,7 +22,6 @@ import {
   confirm,
   ExitCode,
   formatTable,
-  parseSecondsOption,
   printJson,
 } from "./common.ts";
 import {
@@ -57,6 +56,7 @@ import {
   HOLDER_COLUMNS,
   holdersByKey,
   interruptSignal,
+  optionalMs,
   pathFailure,
   PROCESS_COLUMNS,
   processesWord,
@@ -129,9 +129,7 @@ Examples:
   winsession release -r C:\\app --exclude Spooler --exclude 4242 --shutdown-timeout 60`,
     )
     .action(async (paths, options) => {
-      const shutdownTimeoutMs = options.shutdownTimeout === undefined
-        ? undefined
-        : parseSecondsOption(options.shutdownTimeout, "--shutdown-timeout") * 1000;
+      const shutdownTimeoutMs = optionalMs(options.shutdownTimeout, "--shutdown-timeout");
       const exclude = ((options.exclude ?? []) as string[]).map(parseExclusion);
       requireRead(paths);
       const ask = askOptions(options);
