@@ -3,42 +3,27 @@ import { join } from "node:path";
 
 import { ExitCode } from "./common.ts";
 import { main } from "./main.ts";
-import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { doubles, type ProcessSetup, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
 import { recordingIO } from "./_testing.ts";
 
+import { addTestProcess, RESTARTABLE_APP, tempFolderTest } from "../rm/_testing.ts";
+
 useDoubles();
 
-const START = 133_500_000_000_000_000n;
-
-function addProcess(pid: number, extra: Record<string, unknown> = {}) {
-  doubles.addProcess({
-    pid,
-    sessionId: 1,
-    name: `app${pid}.exe`,
-    appName: `App ${pid}`,
-    createTime: START + BigInt(pid),
-    appType: 1,
-    restartable: true,
-    ...extra,
-  });
+function addProcess(pid: number, extra: Partial<ProcessSetup> = {}) {
+  addTestProcess(pid, { ...RESTARTABLE_APP, ...extra });
 }
 
+/** dir/a.txt, dir/b.txt, dir/sub/c.txt, each holding its own name. */
+const TREE = {
+  prefix: "winsession_cli_locks_",
+  dirs: ["sub"],
+  files: { "a.txt": "a.txt", "b.txt": "b.txt", "sub/c.txt": "sub/c.txt" },
+};
+
 function cliTest(name: string, body: (dir: string) => Promise<void>) {
-  Deno.test(name, async () => {
-    doubles.reset();
-    const dir = await Deno.makeTempDir({ prefix: "winsession_cli_locks_" });
-    await Deno.mkdir(join(dir, "sub"));
-    for (const file of ["a.txt", "b.txt", "sub/c.txt"]) {
-      await Deno.writeTextFile(join(dir, file), file);
-    }
-    try {
-      await body(dir);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-      assertNoLeaks();
-    }
-  });
+  tempFolderTest(name, TREE, body);
 }
 
 cliTest("release --dry-run: lists, closes nothing, exit 10 (0 when free)", async (dir) => {
