@@ -4,29 +4,13 @@ import { join } from "node:path";
 import { ExitCode } from "./common.ts";
 import { main } from "./main.ts";
 import { RestartManagerSession } from "../rm/session.ts";
-import { doubles, type ProcessSetup, useDoubles } from "../tests/doubles.ts";
+import { doubles, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
 import { accountDoubles } from "../tests/doubles_accounts.ts";
 import { recordingIO } from "./_testing.ts";
-
-import { addTestProcess, RESTARTABLE_APP, START, tempFolderTest } from "../rm/_testing.ts";
+import { addProcess, cliTest, START } from "../rm/_testing.ts";
 
 useDoubles();
-
-function addProcess(pid: number, extra: Partial<ProcessSetup> = {}) {
-  addTestProcess(pid, { ...RESTARTABLE_APP, ...extra });
-}
-
-/** dir/a.txt, dir/b.txt, dir/sub/c.txt, each holding its own name. */
-const TREE = {
-  prefix: "winsession_cli_locks_",
-  dirs: ["sub"],
-  files: { "a.txt": "a.txt", "b.txt": "b.txt", "sub/c.txt": "sub/c.txt" },
-};
-
-function cliTest(name: string, body: (dir: string) => Promise<void>) {
-  tempFolderTest(name, TREE, body);
-}
 
 cliTest("locks: nothing holds the paths → exit 0 and a sentence", async (dir) => {
   const io = recordingIO();

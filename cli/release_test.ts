@@ -3,28 +3,12 @@ import { join } from "node:path";
 
 import { ExitCode } from "./common.ts";
 import { main } from "./main.ts";
-import { doubles, type ProcessSetup, useDoubles } from "../tests/doubles.ts";
+import { doubles, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
 import { recordingIO } from "./_testing.ts";
-
-import { addTestProcess, RESTARTABLE_APP, tempFolderTest } from "../rm/_testing.ts";
+import { addProcess, cliTest } from "../rm/_testing.ts";
 
 useDoubles();
-
-function addProcess(pid: number, extra: Partial<ProcessSetup> = {}) {
-  addTestProcess(pid, { ...RESTARTABLE_APP, ...extra });
-}
-
-/** dir/a.txt, dir/b.txt, dir/sub/c.txt, each holding its own name. */
-const TREE = {
-  prefix: "winsession_cli_locks_",
-  dirs: ["sub"],
-  files: { "a.txt": "a.txt", "b.txt": "b.txt", "sub/c.txt": "sub/c.txt" },
-};
-
-function cliTest(name: string, body: (dir: string) => Promise<void>) {
-  tempFolderTest(name, TREE, body);
-}
 
 cliTest("release --dry-run: lists, closes nothing, exit 10 (0 when free)", async (dir) => {
   addProcess(401);

@@ -1,7 +1,8 @@
 /**
  * What the Restart Manager tests (rm/*_test.ts and the `locks`/`release` CLI tests) share: a
  * holder process added to the doubles, and a test that runs in a fresh temporary folder with the
- * doubles reset before and their leak counters checked after.
+ * doubles reset before and their leak counters checked after; the `locks`/`release` CLI tests'
+ * restartable holder and folder.
  *
  * @module
  */
@@ -61,4 +62,21 @@ export function tempFolderTest(
       assertNoLeaks();
     }
   });
+}
+
+/** A restartable application holder (the `locks`/`release` CLI tests' kind). */
+export function addProcess(pid: number, extra: Partial<ProcessSetup> = {}): void {
+  addTestProcess(pid, { ...RESTARTABLE_APP, ...extra });
+}
+
+/** dir/a.txt, dir/b.txt, dir/sub/c.txt, each holding its own name. */
+const CLI_TREE: TempFolder = {
+  prefix: "winsession_cli_locks_",
+  dirs: ["sub"],
+  files: { "a.txt": "a.txt", "b.txt": "b.txt", "sub/c.txt": "sub/c.txt" },
+};
+
+/** A `locks`/`release` CLI test in a fresh dir/a.txt, dir/b.txt, dir/sub/c.txt. */
+export function cliTest(name: string, body: (dir: string) => Promise<void>): void {
+  tempFolderTest(name, CLI_TREE, body);
 }
