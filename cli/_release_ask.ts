@@ -24,6 +24,7 @@ import {
   type RmProcess,
   type SessionAsk,
 } from "../mod.ts";
+import { holderKey, processLabel } from "./_rm_common.ts";
 
 /** One program of `release --ask`, as `--json` prints it under `asks`. */
 export interface OwnerAskJson {
@@ -77,7 +78,7 @@ export function askOptions(flags: AskFlags): AskOwnersOptions | undefined {
 type Identified = RmProcess & Partial<HolderIdentity>;
 
 function ownerOf(process: RmProcess, holders: ReadonlyMap<string, Identified>): string | null {
-  return holders.get(`${process.pid}:${process.startFileTime}`)?.owner ?? null;
+  return holders.get(holderKey(process))?.owner ?? null;
 }
 
 /** The `asks` of `--json` after acting. */
@@ -122,7 +123,7 @@ export function plannedAsksJson(
 }
 
 function programs(session: SessionAsk): string {
-  return session.processes.map((p) => `${p.pid} ${p.appName}`).join(", ");
+  return session.processes.map(processLabel).join(", ");
 }
 
 /** A dry run's lines: which sessions would be asked about what, and who is not asked. */
@@ -139,7 +140,7 @@ export function printAskPlan(
   if (notAsked.length > 0) {
     io.out(
       `Not asked, closed as usual (services, session 0): ` +
-        `${notAsked.map((n) => `${n.process.pid} ${n.process.appName}`).join(", ")}\n`,
+        `${notAsked.map((n) => processLabel(n.process)).join(", ")}\n`,
     );
   }
   if (sessions[0]) {
@@ -176,7 +177,7 @@ export function askTable(asks: readonly OwnerAskJson[]): string {
 export function keptError(asks: readonly OwnerAsk[]): CliError | null {
   const kept = asks.filter((ask) => ask.result === "kept");
   if (kept.length === 0) return null;
-  const names = kept.map((a) => `${a.process.pid} ${a.process.appName} (${a.answer})`).join(", ");
+  const names = kept.map((a) => `${processLabel(a.process)} (${a.answer})`).join(", ");
   return new CliError(
     `${kept.length === 1 ? "1 program was" : `${kept.length} programs were`} kept open as ` +
       `their owners chose: ${names}; the files they hold are still in use`,

@@ -6,7 +6,14 @@
  * @module
  */
 
-import { type CliContext, CliError, type CliIO, type Column, ExitCode } from "./common.ts";
+import {
+  type CliContext,
+  CliError,
+  type CliIO,
+  type Column,
+  ExitCode,
+  parseSecondsOption,
+} from "./common.ts";
 import {
   type HolderIdentity,
   PathNotFoundError,
@@ -70,9 +77,25 @@ export function fillIdentities(
   }
 }
 
-/** Holders by pid and start time, the Restart Manager's identity of a process. */
+/** Pid and start time: the Restart Manager's identity of a process (a reused pid differs). */
+export function holderKey(process: RmProcess): string {
+  return `${process.pid}:${process.startFileTime}`;
+}
+
+/** Holders by {@linkcode holderKey}. */
 export function holdersByKey<T extends RmProcess>(holders: readonly T[]): Map<string, T> {
-  return new Map(holders.map((h) => [`${h.pid}:${h.startFileTime}`, h]));
+  return new Map(holders.map((h) => [holderKey(h), h]));
+}
+
+/** "4242 EXCEL": how the commands name one program in a sentence. */
+export function processLabel(process: RmProcess): string {
+  return `${process.pid} ${process.appName}`;
+}
+
+/** "4242 App, 4243 Agent", the first five and how many more: a release's way to name programs. */
+export function processNames(processes: readonly RmProcess[]): string {
+  const shown = processes.slice(0, 5).map(processLabel).join(", ");
+  return processes.length > 5 ? `${shown}, and ${processes.length - 5} more` : shown;
 }
 
 /** The columns of a process table. */
@@ -122,6 +145,11 @@ export function processesWord(count: number): string {
   return count === 1 ? "1 process" : `${count} processes`;
 }
 
+/** An optional `<seconds>` option in milliseconds (`undefined` when not given; bad = exit 2). */
+export function optionalMs(value: string | undefined, flag: string): number | undefined {
+  return value === undefined ? undefined : parseSecondsOption(value, flag) * 1000;
+}
+
 /**
  * Library failures about the given paths become one-line CLI errors: a missing path is a usage
  * error (exit 2), a protected folder a refusal naming the flag that allows it (exit 5).
@@ -160,12 +188,16 @@ export function requireRead(paths: readonly string[]): void {
   }
 }
 
-/** A progress display on stderr: a bar on a colour terminal, plain percent lines otherwise. */
+/**
+ * A progress display on stderr: a bar when stderr is a colour terminal (`io.errColor`: the bar's
+ * `\r` redraws belong where it is written, whatever stdout is), plain percent lines otherwise.
+ */
 export function progressReporter(io: CliIO) {
+  const bar = io.errColor === true;
   let label = "";
   let last = -1;
   const done = () => {
-    if (io.color && last >= 0) io.err("\n");
+    if (bar && last >= 0) io.err("\n");
     last = -1;
   };
   return {
@@ -177,7 +209,7 @@ export function progressReporter(io: CliIO) {
       const value = Math.max(0, Math.min(100, Math.round(percent)));
       if (value === last) return;
       last = value;
-      if (io.color) {
+      if (bar) {
         const width = 30;
         const filled = Math.round((value / 100) * width);
         io.err(`\r${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${value}%`);

@@ -21,7 +21,6 @@ import {
   ExitCode,
   formatTable,
   humanDuration,
-  parseSecondsOption,
   printJson,
 } from "./common.ts";
 import {
@@ -42,16 +41,16 @@ import {
   HOLDER_COLUMNS,
   interruptSignal,
   type LockingProcessJson,
+  optionalMs,
   pathFailure,
   PROCESS_COLUMNS,
   processesWord,
+  processLabel,
   rebootReasonLines,
   requireRead,
   toLockingProcessJson,
 } from "./_rm_common.ts";
 import { registerReleaseCommand } from "./release.ts";
-
-export { type LockingProcessJson, toLockingProcessJson } from "./_rm_common.ts";
 
 // ---- JSON shapes (the documented, stable output of --json) ------------------------------------
 
@@ -70,7 +69,7 @@ export interface LockReportJson {
 }
 
 /** The `--json` form of a lock report. */
-export function toLockReportJson(report: LockReport): LockReportJson {
+function toLockReportJson(report: LockReport): LockReportJson {
   return {
     locked: report.processes.length > 0,
     fileCount: report.fileCount,
@@ -155,12 +154,8 @@ Examples:
   winsession locks --wait --timeout 60 C:\\app\\app.dll`,
     )
     .action(async (paths, options) => {
-      const timeoutMs = options.timeout === undefined
-        ? undefined
-        : parseSecondsOption(options.timeout, "--timeout") * 1000;
-      const intervalMs = options.interval === undefined
-        ? undefined
-        : parseSecondsOption(options.interval, "--interval") * 1000;
+      const timeoutMs = optionalMs(options.timeout, "--timeout");
+      const intervalMs = optionalMs(options.interval, "--interval");
       if (!options.wait && (timeoutMs !== undefined || intervalMs !== undefined)) {
         throw new CliError("--timeout and --interval need --wait");
       }
@@ -246,7 +241,7 @@ async function waitCommand(
       onCheck: ({ holders }) => {
         if (options.json || holders.length === 0) return;
         const line = `${processesWord(holders.length)} ${holdVerb(holders.length)} the paths: ` +
-          holders.slice(0, 5).map((p) => `${p.pid} ${p.appName}`).join(", ");
+          holders.slice(0, 5).map(processLabel).join(", ");
         if (line !== shown) io.err(`Waiting: ${line}\n`);
         shown = line;
       },

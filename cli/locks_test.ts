@@ -4,44 +4,13 @@ import { join } from "node:path";
 import { ExitCode } from "./common.ts";
 import { main } from "./main.ts";
 import { RestartManagerSession } from "../rm/session.ts";
-import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { doubles, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
 import { accountDoubles } from "../tests/doubles_accounts.ts";
 import { recordingIO } from "./_testing.ts";
+import { addProcess, cliTest, START } from "../rm/_testing.ts";
 
 useDoubles();
-
-const START = 133_500_000_000_000_000n;
-
-function addProcess(pid: number, extra: Record<string, unknown> = {}) {
-  doubles.addProcess({
-    pid,
-    sessionId: 1,
-    name: `app${pid}.exe`,
-    appName: `App ${pid}`,
-    createTime: START + BigInt(pid),
-    appType: 1,
-    restartable: true,
-    ...extra,
-  });
-}
-
-function cliTest(name: string, body: (dir: string) => Promise<void>) {
-  Deno.test(name, async () => {
-    doubles.reset();
-    const dir = await Deno.makeTempDir({ prefix: "winsession_cli_locks_" });
-    await Deno.mkdir(join(dir, "sub"));
-    for (const file of ["a.txt", "b.txt", "sub/c.txt"]) {
-      await Deno.writeTextFile(join(dir, file), file);
-    }
-    try {
-      await body(dir);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-      assertNoLeaks();
-    }
-  });
-}
 
 cliTest("locks: nothing holds the paths → exit 0 and a sentence", async (dir) => {
   const io = recordingIO();

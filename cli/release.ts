@@ -18,29 +18,21 @@ import type { Command } from "./commander.ts";
 import {
   type CliContext,
   CliError,
-  type CliIO,
   collect,
   confirm,
   ExitCode,
   formatTable,
-  parseSecondsOption,
   printJson,
 } from "./common.ts";
 import {
   identifyHolders,
   type LockTarget,
   parseExclusion,
-  protectedFolderReason,
-  type ReleaseOutcome,
   ReleasePlan,
   resolveExclusions,
   type RmProcess,
-  type RmRebootReason,
   shortenPath,
   ShutdownError,
-  ShutdownTimeoutError,
-  WindowsError,
-  type WindowsErrorJson,
 } from "../mod.ts";
 import {
   askingLine,
@@ -48,126 +40,32 @@ import {
   asksJson,
   askTable,
   keptError,
-  type OwnerAskJson,
   plannedAsksJson,
   printAskPlan,
 } from "./_release_ask.ts";
+import { outcomeJson, type ReleaseJson, targetsJson } from "./_release_json.ts";
+import {
+  explainShutdownError,
+  keptRunningLine,
+  printOutcome,
+  rebootRequired,
+} from "./_release_outcome.ts";
 import {
   filesWord,
   fillIdentities,
   HOLDER_COLUMNS,
   holdersByKey,
   interruptSignal,
-  type LockingProcessJson,
+  optionalMs,
   pathFailure,
   PROCESS_COLUMNS,
   processesWord,
+  processNames,
   progressReporter,
   rebootReasonLines,
   requireRead,
-  STATUS_COLUMN,
   toLockingProcessJson,
 } from "./_rm_common.ts";
-
-/** `ERROR_FAIL_SHUTDOWN`: some application could not be closed. */
-const ERROR_FAIL_SHUTDOWN = 351;
-
-/** A given path as `release --json` prints it. */
-export interface ReleaseTargetJson {
-  /** As given. */
-  path: string;
-  fullPath: string;
-  directory: boolean;
-  /** How many files it expanded to. */
-  fileCount: number;
-  /** Why it is protected (needs `--allow-protected-folder`), or null. */
-  protected: string | null;
-}
-
-/** What happened, as `release --json` prints it (null in a dry run or when nothing held). */
-export interface ReleaseOutcomeJson {
-  /** Closed by the Restart Manager and still closed. */
-  closed: LockingProcessJson[];
-  /** Closed and restarted. */
-  restarted: LockingProcessJson[];
-  /** Never closed: refused, masked, or appeared after the confirmation. */
-  stillRunning: LockingProcessJson[];
-  /** Appeared after the confirmation, kept running by a filter (also in stillRunning). */
-  notInPlan: LockingProcessJson[];
-  restartAttempted: boolean;
-  /** Ctrl+C cancelled the shutdown. */
-  interrupted: boolean;
-  rebootReasons: string[];
-  /** The failure, when the release did not fully succeed; else null. */
-  error: WindowsErrorJson | { name: string; message: string } | null;
-  /** Kept running by `--exclude` (also in stillRunning). */
-  kept: LockingProcessJson[];
-  /** A reboot is needed to replace the files (exit code 12). */
-  rebootRequired: boolean;
-  /** `--shutdown-timeout` passed and the shutdown was cancelled. */
-  timedOut: boolean;
-}
-
-/** What `release --json` prints: the plan, then the outcome, as one document. */
-export interface ReleaseJson {
-  dryRun: boolean;
-  fileCount: number;
-  targets: ReleaseTargetJson[];
-  /** What held the files when the plan was made: what was to be closed. */
-  plan: { processes: LockingProcessJson[]; rebootReasons: string[] };
-  outcome: ReleaseOutcomeJson | null;
-  /** Whether programs remain closed that the release closed (exit code 11). */
-  leftClosed: boolean;
-  /** With `--ask`: every planned program, asked or not, its answer and result; else null. */
-  asks: OwnerAskJson[] | null;
-  /** The holders `--exclude` keeps running: not closed, not asked about. */
-  excluded: LockingProcessJson[];
-  /** A reboot is needed to replace the files (exit code 12); the reasons are in the plan. */
-  rebootRequired: boolean;
-}
-
-type Lists = Pick<ReleaseOutcome, "closed" | "restarted" | "stillRunning" | "notInPlan">;
-
-function outcomeJson(
-  lists: Lists & { kept?: readonly RmProcess[] },
-  extra: {
-    restartAttempted: boolean;
-    interrupted: boolean;
-    rebootReasons: readonly string[];
-    rebootRequired?: boolean;
-  },
-  error: unknown,
-): ReleaseOutcomeJson {
-  return {
-    closed: lists.closed.map(toLockingProcessJson),
-    restarted: lists.restarted.map(toLockingProcessJson),
-    stillRunning: lists.stillRunning.map(toLockingProcessJson),
-    notInPlan: lists.notInPlan.map(toLockingProcessJson),
-    restartAttempted: extra.restartAttempted,
-    interrupted: extra.interrupted,
-    rebootReasons: [...extra.rebootReasons],
-    error: error === undefined || error === null
-      ? null
-      : error instanceof WindowsError
-      ? error.toJSON()
-      : error instanceof Error
-      ? { name: error.name, message: error.message }
-      : { name: "Error", message: String(error) },
-    kept: (lists.kept ?? []).map(toLockingProcessJson),
-    rebootRequired: extra.rebootRequired ?? false,
-    timedOut: error instanceof ShutdownTimeoutError,
-  };
-}
-
-function targetsJson(targets: readonly LockTarget[]): ReleaseTargetJson[] {
-  return targets.map((target) => ({
-    path: target.path,
-    fullPath: target.fullPath,
-    directory: target.directory,
-    fileCount: target.fileCount,
-    protected: target.directory ? protectedFolderReason(target.fullPath) : null,
-  }));
-}
 
 /** "C:\app (folder, 1,234 files)" for each folder given, so the question shows what it covers. */
 function expansionText(targets: readonly LockTarget[]): string {
@@ -176,28 +74,6 @@ function expansionText(targets: readonly LockTarget[]): string {
   return " — " +
     folders.map((t) => `${shortenPath(t.path)} is a folder of ${filesWord(t.fileCount)}`)
       .join(", ");
-}
-
-const STATE_COLUMN = {
-  header: "NOW",
-  cell: (p: RmProcess & { now: string }) => p.now,
-};
-
-/** The table of every program by its state after the attempt, on stderr. */
-function reportLists(io: CliIO, lists: Lists, heading: string): void {
-  const rows = [
-    ...lists.closed.map((p) => ({ ...p, now: "closed" })),
-    ...lists.restarted.map((p) => ({ ...p, now: "restarted" })),
-    ...lists.stillRunning.map((p) => ({ ...p, now: "running" })),
-  ];
-  if (rows.length === 0) return;
-  io.err(`${heading}\n`);
-  io.err(formatTable(rows, [...PROCESS_COLUMNS, STATUS_COLUMN, STATE_COLUMN]));
-}
-
-function names(processes: readonly RmProcess[]): string {
-  const shown = processes.slice(0, 5).map((p) => `${p.pid} ${p.appName}`).join(", ");
-  return processes.length > 5 ? `${shown}, and ${processes.length - 5} more` : shown;
 }
 
 /** Adds `release` to `program`. */
@@ -253,9 +129,7 @@ Examples:
   winsession release -r C:\\app --exclude Spooler --exclude 4242 --shutdown-timeout 60`,
     )
     .action(async (paths, options) => {
-      const shutdownTimeoutMs = options.shutdownTimeout === undefined
-        ? undefined
-        : parseSecondsOption(options.shutdownTimeout, "--shutdown-timeout") * 1000;
+      const shutdownTimeoutMs = optionalMs(options.shutdownTimeout, "--shutdown-timeout");
       const exclude = ((options.exclude ?? []) as string[]).map(parseExclusion);
       requireRead(paths);
       const ask = askOptions(options);
@@ -304,7 +178,7 @@ Examples:
         io.out(formatTable(holders, [...PROCESS_COLUMNS, ...HOLDER_COLUMNS]));
         const reboot = rebootReasonLines(plan.rebootReasons);
         if (reboot) io.err(reboot);
-        if (excluded.length > 0) io.err(`Kept running (--exclude): ${names(excluded)}\n`);
+        if (excluded.length > 0) io.err(keptRunningLine("--exclude", excluded, true));
       }
       if (dryRun) {
         if (ask) printAskPlan(io, plan.processes, plan.targets, ask);
@@ -376,27 +250,14 @@ Examples:
         }
         if (json) printJson(io, document);
         else {
-          io.out(`Closed ${processesWord(outcome.closed.length + outcome.restarted.length)}.\n`);
-          if (options.restart) io.out(`Restarted ${processesWord(outcome.restarted.length)}.\n`);
-          if (outcome.notInPlan.length > 0) {
-            io.err(
-              `winsession: kept running (they started holding the files after the ` +
-                `confirmation): ${names(outcome.notInPlan)}\n`,
-            );
-          }
-          if (outcome.kept.length > 0) {
-            const why = ask ? "--exclude, or the owner's answer" : "--exclude";
-            io.err(`winsession: kept running (${why}): ${names(outcome.kept)}\n`);
-          }
-          const stillNeeded = rebootReasonLines(outcome.rebootReasons);
-          if (stillNeeded) io.err(stillNeeded);
+          printOutcome(io, outcome, { restart: options.restart === true, ask: !!ask });
           if (document.asks) io.out(askTable(document.asks));
         }
         if (outcome.rebootRequired && !leftClosed) context.exitCode = ExitCode.RebootRequired;
         if (leftClosed) {
           throw new CliError(
             `${processesWord(outcome.closed.length)} could not be restarted and remain closed: ` +
-              names(outcome.closed),
+              processNames(outcome.closed),
             ExitCode.ProgramsLeftClosed,
           );
         }
@@ -417,99 +278,4 @@ Examples:
         interrupt.dispose();
       }
     });
-}
-
-/**
- * `ERROR_FAIL_NOACTION_REBOOT`: nothing was closed and a reboot is needed (exit 12, like Inno
- * Setup's `/RESTARTEXITCODE`, "the exit code Setup is to return when the system needs to be
- * restarted", jrsoftware.org/ishelp/topic_setupcmdline.htm). The reasons are printed once:
- * with the plan, or here when the plan had none and the shutdown found them.
- */
-function rebootRequired(
-  io: CliIO,
-  json: boolean,
-  document: ReleaseJson,
-  planReasons: readonly RmRebootReason[],
-  reasons: readonly RmRebootReason[],
-): never {
-  if (json) printJson(io, document);
-  else if (planReasons.length === 0) {
-    const lines = rebootReasonLines(reasons);
-    if (lines) io.err(lines);
-  }
-  throw new CliError(
-    "a reboot is needed to replace the files: the Restart Manager closed nothing " +
-      "(RmShutdown: ERROR_FAIL_NOACTION_REBOOT (350)); replace them at the next restart",
-    ExitCode.RebootRequired,
-  );
-}
-
-/**
- * After a shutdown that did not fully succeed: prints what is closed, restarted and running
- * (a table on stderr, or the JSON document), and returns the one-line error to end with.
- */
-function explainShutdownError(
-  error: ShutdownError<RmProcess>,
-  context: { io: CliIO; json: boolean; document: ReleaseJson; restart: boolean },
-): unknown {
-  const { io, json, document } = context;
-  const excludedPids = new Set(document.excluded.map((p) => p.pid));
-  const lists = {
-    closed: [...error.closed],
-    restarted: [...error.restarted],
-    stillRunning: [...error.stillRunning],
-    notInPlan: [],
-    // What --exclude kept: its filter shows as ShutdownMasked (the ShutdownError has no list).
-    kept: error.stillRunning.filter((p) =>
-      excludedPids.has(p.pid) && p.status.includes("ShutdownMasked")
-    ),
-  };
-  const cause = error.cause;
-  document.outcome = outcomeJson(lists, {
-    restartAttempted: error.restartAttempted,
-    interrupted: error.interrupted,
-    rebootReasons: [],
-  }, error.interrupted ? { name: "Interrupted", message: "interrupted (Ctrl+C)" } : cause);
-  document.leftClosed = lists.closed.length > 0;
-  fillIdentities(document.outcome, document.plan.processes);
-  if (json) printJson(io, document);
-  else {
-    const failed = lists.stillRunning.filter((p) => p.status.includes("ErrorOnStop"));
-    if (cause instanceof WindowsError && cause.code === ERROR_FAIL_SHUTDOWN && failed.length > 0) {
-      io.err("These processes did not close (try --force):\n");
-      io.err(formatTable(failed, [...PROCESS_COLUMNS, STATUS_COLUMN]));
-    }
-    if (lists.closed.length > 0 || lists.restarted.length > 0) {
-      reportLists(io, lists, "After the shutdown attempt:");
-    }
-  }
-  const why = error.interrupted
-    ? "interrupted"
-    : cause instanceof ShutdownTimeoutError
-    ? `the shutdown took longer than --shutdown-timeout (${
-      cause.timeoutMs / 1000
-    } s) and was cancelled`
-    : cause instanceof Error
-    ? cause.message.replace(/\.$/, "")
-    : "the shutdown failed";
-  if (lists.closed.length > 0) {
-    const advice = context.restart
-      ? "start them again yourself"
-      : "start them again yourself, or use --restart next time";
-    return new CliError(
-      `${why}; ${processesWord(lists.closed.length)} left closed: ${names(lists.closed)} ` +
-        `(${advice})`,
-      ExitCode.ProgramsLeftClosed,
-    );
-  }
-  const restored = lists.restarted.length > 0
-    ? `; ${processesWord(lists.restarted.length)} closed and restarted, none left closed`
-    : "; nothing was left closed";
-  if (error.interrupted) {
-    return new CliError(`interrupted: the shutdown was cancelled${restored}`, ExitCode.Interrupted);
-  }
-  if (cause instanceof WindowsError || cause instanceof ShutdownTimeoutError) {
-    return new CliError(`${why}${restored}`, ExitCode.WindowsError);
-  }
-  return cause ?? error;
 }

@@ -4,42 +4,26 @@ import { join } from "node:path";
 
 import { ExitCode } from "./common.ts";
 import { main } from "./main.ts";
-import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { doubles, type ProcessSetup, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
 import { recordingIO } from "./_testing.ts";
 
+import { addTestProcess, RESTARTABLE_APP, tempFolderTest } from "../rm/_testing.ts";
+
 useDoubles();
 
-const START = 133_500_000_000_000_000n;
 const AGENT = "C:\\Program Files\\Agent\\agent.exe";
 
-function addProcess(pid: number, extra: Record<string, unknown> = {}) {
-  doubles.addProcess({
-    pid,
-    sessionId: 1,
-    name: `app${pid}.exe`,
-    appName: `App ${pid}`,
-    imagePath: `C:\\Apps\\app${pid}.exe`,
-    createTime: START + BigInt(pid),
-    appType: 1,
-    restartable: true,
-    ...extra,
-  });
+function addProcess(pid: number, extra: Partial<ProcessSetup> = {}) {
+  addTestProcess(pid, { imagePath: `C:\\Apps\\app${pid}.exe`, ...RESTARTABLE_APP, ...extra });
 }
 
 function cliTest(name: string, body: (dir: string) => Promise<void>) {
-  Deno.test(name, async () => {
-    doubles.reset();
-    const dir = await Deno.makeTempDir({ prefix: "winsession_cli_release_options_" });
-    await Deno.mkdir(join(dir, "empty"));
-    await Deno.writeTextFile(join(dir, "a.txt"), "a");
-    try {
-      await body(dir);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-      assertNoLeaks();
-    }
-  });
+  tempFolderTest(name, {
+    prefix: "winsession_cli_release_options_",
+    dirs: ["empty"],
+    files: { "a.txt": "a" },
+  }, body);
 }
 
 cliTest(

@@ -3,43 +3,12 @@ import { join } from "node:path";
 
 import { ExitCode } from "./common.ts";
 import { main } from "./main.ts";
-import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { doubles, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
 import { recordingIO } from "./_testing.ts";
+import { addProcess, cliTest } from "../rm/_testing.ts";
 
 useDoubles();
-
-const START = 133_500_000_000_000_000n;
-
-function addProcess(pid: number, extra: Record<string, unknown> = {}) {
-  doubles.addProcess({
-    pid,
-    sessionId: 1,
-    name: `app${pid}.exe`,
-    appName: `App ${pid}`,
-    createTime: START + BigInt(pid),
-    appType: 1,
-    restartable: true,
-    ...extra,
-  });
-}
-
-function cliTest(name: string, body: (dir: string) => Promise<void>) {
-  Deno.test(name, async () => {
-    doubles.reset();
-    const dir = await Deno.makeTempDir({ prefix: "winsession_cli_locks_" });
-    await Deno.mkdir(join(dir, "sub"));
-    for (const file of ["a.txt", "b.txt", "sub/c.txt"]) {
-      await Deno.writeTextFile(join(dir, file), file);
-    }
-    try {
-      await body(dir);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-      assertNoLeaks();
-    }
-  });
-}
 
 cliTest("release --dry-run: lists, closes nothing, exit 10 (0 when free)", async (dir) => {
   addProcess(401);
@@ -84,7 +53,8 @@ cliTest(
   async (dir) => {
     addProcess(701);
     rmDoubles.lock(join(dir, "a.txt"), 701);
-    const io = recordingIO({ color: true });
+    // The bar is drawn on stderr, so stderr is the colour terminal; stdout is piped.
+    const io = recordingIO({ errColor: true });
     assert.equal(
       await main(["release", "--yes", "--restart", join(dir, "a.txt")], io),
       ExitCode.Ok,
@@ -92,6 +62,19 @@ cliTest(
     assert.match(io.stderr, /\rClosing \[#{30}\] 100%\n/);
     assert.match(io.stderr, /\rRestarting \[#{30}\] 100%\n/);
     assert.match(io.stdout, /Closed 1 process\.\nRestarted 1 process\.\n/);
+  },
+);
+
+cliTest(
+  "release: stdout a colour terminal but stderr piped: percent lines on stderr, no bar",
+  async (dir) => {
+    addProcess(702);
+    rmDoubles.lock(join(dir, "a.txt"), 702);
+    const io = recordingIO({ color: true, errColor: false });
+    assert.equal(await main(["release", "--yes", join(dir, "a.txt")], io), ExitCode.Ok);
+    assert.match(io.stderr, /Closing: 100%\n/);
+    assert.doesNotMatch(io.stderr, /\r|\[#/);
+    assert.match(io.stdout, /Closed 1 process\./);
   },
 );
 

@@ -31,6 +31,7 @@
 import { type MessageResponse, sendMessage } from "../wts/messages.ts";
 import type { LockTarget } from "./locks.ts";
 import type { RmProcess } from "./types.ts";
+import { processKey } from "./_unique_process.ts";
 
 /** What happens to a program whose owner did not answer (the box timed out, or could not be sent). */
 export type NoAnswerAction = "close" | "keep";
@@ -278,10 +279,6 @@ export async function askOwners(
   });
 }
 
-function key(process: RmProcess): string {
-  return `${process.pid}:${process.startFileTime}`;
-}
-
 /**
  * Fills in each ask's `result` from what the release read back (`RmGetList` after acting). A
  * restarted program is a new process (new start time, on Windows a new pid), so one that is
@@ -307,12 +304,12 @@ export function settleAsks(
     stillRunning: readonly RmProcess[];
   },
 ): void {
-  const running = new Set(lists.stillRunning.map(key));
-  const closed = new Set(lists.closed.map(key));
-  const restarted = new Set(lists.restarted.map(key));
+  const running = new Set(lists.stillRunning.map(processKey));
+  const closed = new Set(lists.closed.map(processKey));
+  const restarted = new Set(lists.restarted.map(processKey));
   const restartedApps = new Set(lists.restarted.map((p) => `${p.appName}\0${p.sessionId}`));
   for (const ask of asks) {
-    const id = key(ask.process);
+    const id = processKey(ask.process);
     if (running.has(id)) ask.result = ask.decision === "keep" ? "kept" : "running";
     else if (restarted.has(id)) ask.result = "restarted";
     else if (closed.has(id)) ask.result = "closed";

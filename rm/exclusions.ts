@@ -30,6 +30,7 @@
 import type { RmFilterTarget } from "./filters.ts";
 import { processImagePath } from "./_process_image.ts";
 import type { RmProcess } from "./types.ts";
+import { uniqueProcessOf } from "./_unique_process.ts";
 
 /** A program to keep running: by pid, by executable (a name or a full path), or by service. */
 export type ReleaseExclusion = { pid: number } | { image: string } | { service: string };
@@ -99,8 +100,6 @@ export interface ResolveExclusionsOptions {
    * before a destructive act. `false` just before acting, when a kept program may have exited.
    */
   strict?: boolean;
-  /** Reads an executable's full path (tests may replace it); default QueryFullProcessImageNameW. */
-  imagePath?: (pid: number) => string | null;
 }
 
 /**
@@ -129,10 +128,9 @@ export function resolveExclusions(
   options: ResolveExclusionsOptions = {},
 ): ResolvedExclusion[] {
   const strict = options.strict ?? true;
-  const read = options.imagePath ?? processImagePath;
   const paths = new Map<number, string | null>();
   const imageOf = (process: RmProcess) => {
-    if (!paths.has(process.pid)) paths.set(process.pid, read(process.pid));
+    if (!paths.has(process.pid)) paths.set(process.pid, processImagePath(process.pid));
     return paths.get(process.pid) ?? null;
   };
   return exclusions.map((exclusion) => {
@@ -140,7 +138,7 @@ export function resolveExclusions(
     let filters: RmFilterTarget[];
     if ("pid" in exclusion) {
       processes = holders.filter((p) => p.pid === exclusion.pid);
-      filters = processes.map((p) => ({ process: { pid: p.pid, startTime: p.startFileTime } }));
+      filters = processes.map((p) => ({ process: uniqueProcessOf(p) }));
     } else if ("service" in exclusion) {
       const name = exclusion.service.toLowerCase();
       processes = holders.filter((p) => p.serviceName?.toLowerCase() === name);

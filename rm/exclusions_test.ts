@@ -5,41 +5,25 @@ import { parseExclusion, resolveExclusions } from "./exclusions.ts";
 import { ReleasePlan } from "./release.ts";
 import { RestartManagerSession } from "./session.ts";
 import type { RmProcess } from "./types.ts";
-import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { doubles, type ProcessSetup, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
+
+import { addTestProcess, RESTARTABLE_APP, START, tempFolderTest } from "./_testing.ts";
 
 useDoubles();
 
-const START = 133_500_000_000_000_000n;
 const EXCEL = "C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE";
 
 function exclusionTest(name: string, body: (file: string) => Promise<void> | void) {
-  Deno.test(name, async () => {
-    doubles.reset();
-    const dir = await Deno.makeTempDir({ prefix: "winsession_exclude_" });
-    const file = join(dir, "budget.xlsx");
-    await Deno.writeTextFile(file, "");
-    try {
-      await body(file);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-      assertNoLeaks();
-    }
-  });
+  tempFolderTest(
+    name,
+    { prefix: "winsession_exclude_", files: { "budget.xlsx": "" } },
+    (dir) => body(join(dir, "budget.xlsx")),
+  );
 }
 
-function holder(file: string, pid: number, extra: Record<string, unknown> = {}) {
-  doubles.addProcess({
-    pid,
-    sessionId: 1,
-    name: `app${pid}.exe`,
-    appName: `App ${pid}`,
-    imagePath: `C:\\Apps\\app${pid}.exe`,
-    createTime: START + BigInt(pid),
-    appType: 1,
-    restartable: true,
-    ...extra,
-  });
+function holder(file: string, pid: number, extra: Partial<ProcessSetup> = {}) {
+  addTestProcess(pid, { imagePath: `C:\\Apps\\app${pid}.exe`, ...RESTARTABLE_APP, ...extra });
   rmDoubles.lock(file, pid);
 }
 
@@ -53,6 +37,18 @@ Deno.test("parseExclusion: digits are a pid, .exe or a path an image, else a ser
   assert.throws(() => parseExclusion(" "), TypeError);
   assert.throws(() => parseExclusion("4294967296"), /up to 4294967295/);
 });
+
+exclusionTest(
+  "resolve: an image longer than MAX_PATH is matched (the one image reader retries, holders' too)",
+  async (file) => {
+    const long = `C:\\${"deep\\".repeat(70)}agent.exe`;
+    holder(file, 14, { imagePath: long, appName: "Agent" });
+    using plan = await ReleasePlan.create([file]);
+    const [byImage] = resolveExclusions([parseExclusion("agent.exe")], plan.processes);
+    assert.deepEqual(byImage!.filters, [{ file: long }]);
+    assert.deepEqual(pids(byImage!.processes), [14]);
+  },
+);
 
 exclusionTest(
   "resolve: pid with its start time, service by name, image to full paths",

@@ -27,9 +27,10 @@ import { advapi32, kernel32 } from "../ffi/load.ts";
 import { readSid } from "../ffi/sid.ts";
 import { AccountNameCache } from "../wts/accounts.ts";
 import type { RmProcess } from "./types.ts";
+import { withProcessHandle } from "./_process_handle.ts";
+import { readImagePath } from "./_process_image.ts";
+import { readStartTime } from "./_process_start.ts";
 
-/** `PROCESS_QUERY_LIMITED_INFORMATION`: enough for the image name, times and token. */
-const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
 /** `TOKEN_QUERY` access right. */
 const TOKEN_QUERY = 0x0008;
 /** `TokenUser` in `TOKEN_INFORMATION_CLASS`. */
@@ -41,12 +42,6 @@ const TOKEN_USER = 1;
  * TokenUser information class", so one call always fits.
  */
 const TOKEN_USER_BUFFER = 16 + 68;
-/** Units of the first image-name buffer: MAX_PATH covers nearly every install folder. */
-const FIRST_IMAGE_UNITS = 260;
-/** The longest Win32 path (extended-length), the one retry's size. */
-const MAX_IMAGE_UNITS = 32_768;
-const ERROR_INSUFFICIENT_BUFFER = 122;
-
 /** What {@linkcode identifyHolders} adds to each process. */
 export interface HolderIdentity {
   /**
@@ -72,21 +67,6 @@ export interface IdentifyHoldersOptions {
 
 function closeQuietly(handle: Deno.PointerValue): void {
   if (handle !== null) kernel32().CloseHandle(handle);
-}
-
-/** The image path on an open process handle, or `null` when Windows refuses. */
-function imagePath(handle: Deno.PointerValue): string | null {
-  const k32 = kernel32();
-  for (const units of [FIRST_IMAGE_UNITS, MAX_IMAGE_UNITS]) {
-    const name = new Uint16Array(units);
-    const size = new Uint32Array([units]);
-    clearLastError();
-    if (k32.QueryFullProcessImageNameW(handle, 0, new Uint8Array(name.buffer), size) !== 0) {
-      return String.fromCharCode.apply(null, name.subarray(0, size[0]!) as never);
-    }
-    if (k32.GetLastError() !== ERROR_INSUFFICIENT_BUFFER) return null;
-  }
-  return null;
 }
 
 /** The token user's SID text on an open process handle, or `null` when the token is refused. */
@@ -117,36 +97,18 @@ function tokenUserSid(handle: Deno.PointerValue): string | null {
   }
 }
 
-/** The creation FILETIME of an open process, or `null`. */
-function startFileTime(handle: Deno.PointerValue): bigint | null {
-  const times = new BigUint64Array(4);
-  const ok = kernel32().GetProcessTimes(
-    handle,
-    times.subarray(0, 1),
-    times.subarray(1, 2),
-    times.subarray(2, 3),
-    times.subarray(3, 4),
-  );
-  return ok === 0 ? null : times[0]!;
-}
-
 /** Opens `process` once and reads its image and token user; both null when it cannot. */
 function inspect(process: RmProcess): { executable: string | null; sid: string | null } {
-  const k32 = kernel32();
-  clearLastError();
-  const handle = k32.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, process.pid);
-  if (handle === null) return { executable: null, sid: null };
-  try {
+  const unknown = { executable: null, sid: null };
+  return withProcessHandle(process.pid, (handle) => {
     // RM_UNIQUE_PROCESS identifies a process by pid AND start time: a pid reused since the
     // Restart Manager listed it belongs to another program, which must not be named the holder.
-    const started = startFileTime(handle);
+    const started = readStartTime(handle);
     if (started === null || (process.startFileTime !== 0n && started !== process.startFileTime)) {
-      return { executable: null, sid: null };
+      return unknown;
     }
-    return { executable: imagePath(handle), sid: tokenUserSid(handle) };
-  } finally {
-    closeQuietly(handle);
-  }
+    return { executable: readImagePath(handle), sid: tokenUserSid(handle) };
+  }, () => unknown);
 }
 
 /**

@@ -19,17 +19,13 @@
 import { PathNotFoundError } from "../ffi/errors.ts";
 import { type NotVisible, notVisibleReasons } from "./not_visible.ts";
 import { resolveFullPath, shortenPath } from "./paths.ts";
-import {
-  RestartManagerSession,
-  type RmList,
-  type RmProcess,
-  type RmRebootReason,
-} from "./session.ts";
+import type { RmProcess, RmRebootReason } from "./session.ts";
+import { bisect, checkBatchSize, DEFAULT_BATCH_SIZE, listFor } from "./batches.ts";
+import { processKey, uniqueProcesses } from "./_unique_process.ts";
 
 export * from "./not_visible.ts";
+export { DEFAULT_BATCH_SIZE, registerFilesInBatches } from "./batches.ts";
 
-/** Files registered per `RmRegisterResources` call unless told otherwise. */
-export const DEFAULT_BATCH_SIZE = 1000;
 /** How many `stat` calls run at once while checking the given paths exist. */
 const STAT_CONCURRENCY = 64;
 /** `RmRebootReasonPermissionDenied`. */
@@ -281,50 +277,6 @@ function walkFiles(directory: string, into: string[]): void {
 }
 
 /**
- * Registers `files` with `session` in batches of `batchSize` per `RmRegisterResources` call.
- *
- * @example
- * ```ts ignore
- * import { registerFilesInBatches } from "./locks.ts";
- * import { RestartManagerSession } from "./session.ts";
- *
- * using rm = RestartManagerSession.start();
- * registerFilesInBatches(rm, ["C:\\a.dll", "C:\\b.dll"], 1000);
- * ```
- *
- * @param session An open session.
- * @param files Full paths.
- * @param batchSize Files per call (at least 1).
- * @throws {RangeError} When `batchSize` is not a positive integer.
- */
-export function registerFilesInBatches(
-  session: RestartManagerSession,
-  files: readonly string[],
-  batchSize: number = DEFAULT_BATCH_SIZE,
-): void {
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`batchSize must be a whole number ≥ 1, got ${batchSize}`);
-  }
-  for (let start = 0; start < files.length; start += batchSize) {
-    session.registerFiles(files.slice(start, start + batchSize));
-  }
-}
-
-/**
- * Starts a session with `files` registered in batches, lists what holds them and ends it.
- * Always ends the session, even when registering or listing throws.
- */
-function listFor(files: readonly string[], batchSize: number): RmList {
-  using session = RestartManagerSession.start();
-  registerFilesInBatches(session, files, batchSize);
-  return session.list();
-}
-
-function processKey(process: RmProcess): string {
-  return `${process.pid}:${process.startFileTime}`;
-}
-
-/**
  * Which processes hold `paths` (files, or folders with `recursive`), through the Restart
  * Manager: every path is checked first, then one session registers all the files in batches
  * and lists the processes, de-duplicated by pid and start time. The session always ends.
@@ -360,9 +312,8 @@ export async function findLockingProcesses(
   options: FindLockingProcessesOptions = {},
 ): Promise<LockReport> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`batchSize must be a whole number ≥ 1, got ${batchSize}`);
-  }
+  // Before the paths are read: a bad batch size is the caller's mistake, whatever the paths.
+  checkBatchSize(batchSize);
   const { files, targets } = await expandTargets(paths, options);
   const list = files.length === 0
     ? { processes: [], rebootReasons: [], rebootReasonFlags: 0 }
@@ -376,14 +327,10 @@ export async function findLockingProcesses(
       bisect(files, list, batchSize, held);
     }
   }
-  const processes: LockingProcess[] = [];
-  const seen = new Set<string>();
-  for (const process of list.processes) {
-    const key = processKey(process);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    processes.push({ ...process, paths: attributed ? held.get(key) ?? [] : null });
-  }
+  const processes: LockingProcess[] = uniqueProcesses(list.processes).map((process) => ({
+    ...process,
+    paths: attributed ? held.get(processKey(process)) ?? [] : null,
+  }));
   const denied = (list.rebootReasonFlags & PERMISSION_DENIED) !== 0;
   return {
     processes,
@@ -401,30 +348,4 @@ export async function findLockingProcesses(
       elevated: denied ? false : options.elevated,
     }),
   };
-}
-
-/**
- * Attributes files to processes by splitting `files` in halves, each checked in its own
- * session, until single files remain; `known` is the list for `files` as a whole.
- */
-function bisect(
-  files: readonly string[],
-  known: RmList,
-  batchSize: number,
-  held: Map<string, string[]>,
-): void {
-  if (known.processes.length === 0) return;
-  if (files.length === 1) {
-    for (const process of known.processes) {
-      const key = processKey(process);
-      const list = held.get(key);
-      if (list) list.push(files[0]!);
-      else held.set(key, [files[0]!]);
-    }
-    return;
-  }
-  const middle = Math.ceil(files.length / 2);
-  for (const half of [files.slice(0, middle), files.slice(middle)]) {
-    bisect(half, listFor(half, batchSize), batchSize, held);
-  }
 }

@@ -4,48 +4,33 @@ import { join } from "node:path";
 import { ERROR_MAX_SESSIONS_REACHED, PathNotFoundError, WindowsError } from "../ffi/errors.ts";
 import { findLockingProcesses, lockTargets } from "./locks.ts";
 import { RestartManagerSession } from "./session.ts";
-import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { doubles, type ProcessSetup, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
+
+import { addTestProcess, tempFolderTest } from "./_testing.ts";
 
 useDoubles();
 
-const START = 133_500_000_000_000_000n;
-
-function addProcess(pid: number, extra: Record<string, unknown> = {}) {
-  doubles.addProcess({
-    pid,
-    sessionId: 1,
-    name: `app${pid}.exe`,
-    appName: `App ${pid}`,
-    createTime: START + BigInt(pid),
-    ...extra,
-  });
+function addProcess(pid: number, extra: Partial<ProcessSetup> = {}) {
+  addTestProcess(pid, extra);
 }
+
+const NAMES = ["a.txt", "b.txt", "sub/c.txt", "sub/d.txt", "e.txt"];
 
 /** A temporary tree: dir/a.txt, dir/b.txt, dir/sub/c.txt, dir/sub/d.txt, dir/e.txt. */
-async function tree(): Promise<{ dir: string; files: Record<string, string> }> {
-  const dir = await Deno.makeTempDir({ prefix: "winsession_locks_" });
-  await Deno.mkdir(join(dir, "sub"));
-  const files: Record<string, string> = {};
-  for (const name of ["a.txt", "b.txt", "sub/c.txt", "sub/d.txt", "e.txt"]) {
-    const path = join(dir, name);
-    await Deno.writeTextFile(path, name);
-    files[name] = path;
-  }
-  return { dir, files };
-}
-
-function locksTest(name: string, body: (t: Awaited<ReturnType<typeof tree>>) => Promise<void>) {
-  Deno.test(name, async () => {
-    doubles.reset();
-    const t = await tree();
-    try {
-      await body(t);
-    } finally {
-      await Deno.remove(t.dir, { recursive: true });
-      assertNoLeaks();
-    }
-  });
+function locksTest(
+  name: string,
+  body: (t: { dir: string; files: Record<string, string> }) => Promise<void>,
+) {
+  tempFolderTest(
+    name,
+    {
+      prefix: "winsession_locks_",
+      dirs: ["sub"],
+      files: Object.fromEntries(NAMES.map((n) => [n, n])),
+    },
+    (dir) => body({ dir, files: Object.fromEntries(NAMES.map((n) => [n, join(dir, n)])) }),
+  );
 }
 
 locksTest("nothing holds the files: an empty report, one session, ended", async ({ files }) => {

@@ -20,24 +20,15 @@
  * @module
  */
 
-import {
-  ERROR_FAIL_NOACTION_REBOOT,
-  ProtectedFolderError,
-  ShutdownError,
-  ShutdownTimeoutError,
-  WindowsError,
-} from "../ffi/errors.ts";
-import { type ReleaseExclusion, resolveExclusions } from "./exclusions.ts";
+import { ProtectedFolderError, ShutdownError, ShutdownTimeoutError } from "../ffi/errors.ts";
+import type { ReleaseExclusion } from "./exclusions.ts";
 import { askOwners, type AskOwnersOptions, type OwnerAsk, settleAsks } from "./ask.ts";
-import {
-  DEFAULT_BATCH_SIZE,
-  expandTargets,
-  type LockTarget,
-  type LockTargetOptions,
-  registerFilesInBatches,
-} from "./locks.ts";
+import { DEFAULT_BATCH_SIZE, registerFilesInBatches } from "./batches.ts";
+import { expandTargets, type LockTarget, type LockTargetOptions } from "./locks.ts";
 import { type ProtectedFolderOptions, protectedFolderReason, resolveFullPath } from "./paths.ts";
 import { RestartManagerSession, type RmProcess, type RmRebootReason } from "./session.ts";
+import { classify, count, isNoActionReboot, keepExcluded } from "./_release_outcome.ts";
+import { processKey, uniqueProcessOf } from "./_unique_process.ts";
 
 /** Options of {@linkcode ReleasePlan.create}. */
 export interface ReleasePlanOptions extends LockTargetOptions {
@@ -126,70 +117,6 @@ export interface ReleaseOutcome {
   rebootReasonFlags: number;
   /** With `ask`: every planned program, asked or not, its answer and its result; else empty. */
   asks: OwnerAsk[];
-}
-
-function processKey(process: RmProcess): string {
-  return `${process.pid}:${process.startFileTime}`;
-}
-
-/**
- * Which programs are closed, restarted or running, from `RmGetList`'s `AppStatus` flags, which
- * "describe the history of actions taken by Restart Manager on the application" (RM_APP_STATUS,
- * learn.microsoft.com/windows/win32/api/restartmanager/ne-restartmanager-rm_app_status), and
- * after ERROR_FAIL_SHUTDOWN "contain updated status information" (RmShutdown's page). A planned
- * process missing from the list is gone, so closed, unless a restart ran: a restarted
- * application is a new process (new start time, on Windows a new pid), so its old entry is
- * expected to be missing and the new one is listed as Restarted.
- */
-function classify(
-  processes: readonly RmProcess[],
-  plan: readonly RmProcess[],
-  notInPlan: ReadonlySet<string>,
-  restartAttempted: boolean,
-) {
-  const closed: RmProcess[] = [];
-  const restarted: RmProcess[] = [];
-  const stillRunning: RmProcess[] = [];
-  const listed = new Set<string>();
-  const listedPids = new Set<number>();
-  for (const process of processes) {
-    listed.add(processKey(process));
-    listedPids.add(process.pid);
-    if (process.status.includes("Restarted")) restarted.push(process);
-    else if (process.status.includes("Stopped") || process.status.includes("StoppedOther")) {
-      closed.push(process);
-    } else stillRunning.push(process);
-  }
-  if (!restartAttempted) {
-    for (const process of plan) {
-      if (!listed.has(processKey(process)) && !listedPids.has(process.pid)) closed.push(process);
-    }
-  }
-  const kept = stillRunning.filter((process) => notInPlan.has(processKey(process)));
-  return { closed, restarted, stillRunning, notInPlan: kept };
-}
-
-/** Adds the `noShutdown` filters of `exclude`, resolved against `holders`; the kept keys. */
-function keepExcluded(
-  rm: RestartManagerSession,
-  exclude: readonly ReleaseExclusion[] | undefined,
-  holders: readonly RmProcess[],
-): Set<string> {
-  const kept = new Set<string>();
-  if (!exclude || exclude.length === 0) return kept;
-  for (const resolved of resolveExclusions(exclude, holders, { strict: false })) {
-    for (const filter of resolved.filters) rm.addFilter({ ...filter, action: "noShutdown" });
-    for (const process of resolved.processes) kept.add(processKey(process));
-  }
-  return kept;
-}
-
-function isNoActionReboot(error: unknown): boolean {
-  return error instanceof WindowsError && error.code === ERROR_FAIL_NOACTION_REBOOT;
-}
-
-function count(n: number, one: string, many: string): string {
-  return n === 1 ? `1 ${one}` : `${n} ${many}`;
 }
 
 /**
@@ -349,10 +276,7 @@ export class ReleasePlan implements Disposable {
       this.#asks = await askOwners(this.processes, this.targets, options.ask);
       for (const ask of this.#asks) {
         if (ask.decision !== "keep") continue;
-        rm.addFilter({
-          process: { pid: ask.process.pid, startTime: ask.process.startFileTime },
-          action: "noShutdown",
-        });
+        rm.addFilter({ process: uniqueProcessOf(ask.process), action: "noShutdown" });
         keptKeys.add(processKey(ask.process));
       }
     }
@@ -364,10 +288,7 @@ export class ReleasePlan implements Disposable {
     for (const process of current) {
       const key = processKey(process);
       if (planned.has(key)) continue;
-      rm.addFilter({
-        process: { pid: process.pid, startTime: process.startFileTime },
-        action: "noShutdown",
-      });
+      rm.addFilter({ process: uniqueProcessOf(process), action: "noShutdown" });
       notInPlan.add(key);
     }
     const { signal, onProgress } = options;

@@ -11,39 +11,23 @@ import {
 } from "../ffi/errors.ts";
 import { ReleasePlan } from "./release.ts";
 import type { RmProcess } from "./types.ts";
-import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { doubles, type ProcessSetup, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
+
+import { addTestProcess, RESTARTABLE_APP, tempFolderTest } from "./_testing.ts";
 
 useDoubles();
 
-const START = 133_500_000_000_000_000n;
-
 function releaseTest(name: string, body: (file: string, dir: string) => Promise<void>) {
-  Deno.test(name, async () => {
-    doubles.reset();
-    const dir = await Deno.makeTempDir({ prefix: "winsession_release_" });
-    const file = join(dir, "data.db");
-    await Deno.writeTextFile(file, "");
-    try {
-      await body(file, dir);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-      assertNoLeaks();
-    }
-  });
+  tempFolderTest(
+    name,
+    { prefix: "winsession_release_", files: { "data.db": "" } },
+    (dir) => body(join(dir, "data.db"), dir),
+  );
 }
 
-function holder(file: string, pid: number, extra: Record<string, unknown> = {}) {
-  doubles.addProcess({
-    pid,
-    sessionId: 1,
-    name: `app${pid}.exe`,
-    appName: `App ${pid}`,
-    createTime: START + BigInt(pid),
-    appType: 1,
-    restartable: true,
-    ...extra,
-  });
+function holder(file: string, pid: number, extra: Partial<ProcessSetup> = {}) {
+  addTestProcess(pid, { ...RESTARTABLE_APP, ...extra });
   rmDoubles.lock(file, pid);
 }
 

@@ -1,8 +1,9 @@
 /**
  * The Restart Manager (rstrtmgr.dll) as a typed, disposable session: register files, processes
  * and services, ask which processes use them, shut those down and restart them. The names and
- * records live in `types.ts`, filters in `filters.ts`, the shutdown/restart task with its
- * callback in `_task.ts`; this module re-exports their public parts.
+ * records live in `types.ts`, filters in `filters.ts`, the registrations in `_register.ts`, the
+ * shutdown/restart task with its callback in `_task.ts`; this module re-exports their public
+ * parts.
  *
  * Every `Rm*` function returns its Win32 error code directly (it does not set the thread's last
  * error), so a failure becomes a {@linkcode WindowsError} built from that code, and the slow
@@ -25,12 +26,11 @@
  * @module
  */
 
-import { encodeUniqueProcesses } from "../ffi/rm_structs.ts";
 import { rstrtmgr } from "../ffi/load.ts";
-import { decodeWide, encodeWide, pointerArray } from "../ffi/utf16.ts";
-import { check, toFileTime } from "./_common.ts";
+import { decodeWide, encodeWide } from "../ffi/utf16.ts";
+import { check } from "./_common.ts";
 import { getList } from "./_list.ts";
-import { processStartTime } from "./_process_start.ts";
+import { registerFiles, registerProcesses, registerServices } from "./_register.ts";
 import { runTask } from "./_task.ts";
 import {
   addFilter,
@@ -39,7 +39,6 @@ import {
   type RmFilter,
   type RmFilterTarget,
 } from "./filters.ts";
-import { resolveFullPath } from "./paths.ts";
 import type { RmList, RmRestartOptions, RmShutdownOptions, RmUniqueProcess } from "./types.ts";
 
 export * from "./types.ts";
@@ -195,18 +194,7 @@ export class RestartManagerSession implements Disposable {
    * @throws {WindowsError} When Windows rejects the registration.
    */
   registerFiles(paths: readonly string[], cwd?: string): void {
-    const handle = this.#open();
-    if (paths.length === 0) return;
-    const base = cwd ?? Deno.cwd();
-    const full = paths.map((path) => resolveFullPath(path, base));
-    const files = pointerArray(full, "path");
-    check(
-      "RmRegisterResources",
-      rstrtmgr().RmRegisterResources(handle, full.length, files.array, 0, null, 0, null),
-    );
-    // `files.array` is a view of the one buffer holding the strings it points to, so the
-    // argument itself keeps them alive; `files.keep` is touched after the call all the same.
-    void files.keep;
+    registerFiles(this.#open(), paths, cwd);
   }
 
   /**
@@ -226,18 +214,7 @@ export class RestartManagerSession implements Disposable {
    * Windows rejects the registration.
    */
   registerProcesses(processes: readonly (number | RmUniqueProcess)[]): void {
-    const handle = this.#open();
-    if (processes.length === 0) return;
-    const unique = processes.map((process) =>
-      typeof process === "number"
-        ? { pid: process, startTime: processStartTime(process) }
-        : { pid: process.pid, startTime: toFileTime(process.startTime) }
-    );
-    const array = encodeUniqueProcesses(unique);
-    check(
-      "RmRegisterResources",
-      rstrtmgr().RmRegisterResources(handle, 0, null, unique.length, array, 0, null),
-    );
+    registerProcesses(this.#open(), processes);
   }
 
   /**
@@ -256,14 +233,7 @@ export class RestartManagerSession implements Disposable {
    * @throws {WindowsError} When Windows rejects the registration.
    */
   registerServices(names: readonly string[]): void {
-    const handle = this.#open();
-    if (names.length === 0) return;
-    const services = pointerArray(names, "service name");
-    check(
-      "RmRegisterResources",
-      rstrtmgr().RmRegisterResources(handle, 0, null, 0, null, names.length, services.array),
-    );
-    void services.keep;
+    registerServices(this.#open(), names);
   }
 
   /**

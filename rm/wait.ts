@@ -16,13 +16,10 @@
  * @module
  */
 
-import {
-  DEFAULT_BATCH_SIZE,
-  expandTargets,
-  type LockTargetOptions,
-  registerFilesInBatches,
-} from "./locks.ts";
+import { DEFAULT_BATCH_SIZE, registerFilesInBatches } from "./batches.ts";
+import { expandTargets, type LockTargetOptions } from "./locks.ts";
 import { RestartManagerSession, type RmProcess, type RmRebootReason } from "./session.ts";
+import { uniqueProcesses } from "./_unique_process.ts";
 
 /** How often `RmGetList` is asked again unless told otherwise. */
 export const DEFAULT_WAIT_INTERVAL_MS = 500;
@@ -99,16 +96,6 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-function unique(processes: readonly RmProcess[]): RmProcess[] {
-  const seen = new Set<string>();
-  return processes.filter((process) => {
-    const key = `${process.pid}:${process.startFileTime}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
 /**
  * Waits until nothing holds `paths` (files, or folders with `recursive`), checking with one
  * Restart Manager session every `intervalMs` until `timeoutMs` has passed.
@@ -163,7 +150,7 @@ export async function waitUntilFree(
     signal?.throwIfAborted();
     const list = session.list();
     const waitedMs = Math.round(performance.now() - started);
-    const holders = unique(list.processes);
+    const holders = uniqueProcesses(list.processes);
     onCheck?.({ holders, checks, waitedMs });
     if (holders.length === 0) return { free: true, fileCount: files.length, waitedMs, checks };
     const left = timeoutMs - (performance.now() - started);

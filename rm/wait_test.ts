@@ -3,38 +3,23 @@ import { join } from "node:path";
 
 import { PathNotFoundError } from "../ffi/errors.ts";
 import { waitUntilFree } from "./wait.ts";
-import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
+import { doubles, useDoubles } from "../tests/doubles.ts";
 import { rmDoubles } from "../tests/doubles_rm.ts";
+
+import { addTestProcess, tempFolderTest } from "./_testing.ts";
 
 useDoubles();
 
-const START = 133_500_000_000_000_000n;
-
 function addProcess(pid: number) {
-  doubles.addProcess({
-    pid,
-    sessionId: 1,
-    name: `app${pid}.exe`,
-    appName: `App ${pid}`,
-    createTime: START + BigInt(pid),
-    appType: 1,
-  });
+  addTestProcess(pid, { appType: 1 });
 }
 
 function waitTest(name: string, body: (dir: string) => Promise<void>) {
-  Deno.test(name, async () => {
-    doubles.reset();
-    const dir = await Deno.makeTempDir({ prefix: "winsession_wait_" });
-    await Deno.mkdir(join(dir, "empty"));
-    await Deno.writeTextFile(join(dir, "a.txt"), "a");
-    await Deno.writeTextFile(join(dir, "b.txt"), "b");
-    try {
-      await body(dir);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-      assertNoLeaks();
-    }
-  });
+  tempFolderTest(name, {
+    prefix: "winsession_wait_",
+    dirs: ["empty"],
+    files: { "a.txt": "a", "b.txt": "b" },
+  }, body);
 }
 
 waitTest("free at once: one check, one session, ended", async (dir) => {
