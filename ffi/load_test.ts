@@ -73,6 +73,18 @@ Deno.test("symbols bind on first use, each once, and closeLibraries closes every
   assertNoLeaks();
 });
 
+Deno.test("binding a symbol on first use keeps the thread's last error", () => {
+  useDoubles();
+  const k32 = kernel32();
+  k32.SetLastError(0xbeef);
+  assert.equal(typeof wtsapi32().WTSEnumerateSessionsExW, "function"); // mapped and bound now
+  assert.equal(k32.GetLastError(), 0xbeef); // GetLastError itself bound now too
+  // Real Windows (Wine's loader) does set it while loading: tests/windows/wine_test.ts, "stubs
+  // fail without setting the last error", reads it after first-use binding.
+  k32.SetLastError(0);
+  assertNoLeaks();
+});
+
 // ---- subprocesses: narrowed --allow-ffi, and the override's permission ----------------------
 
 const mainTs = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
