@@ -18,13 +18,30 @@
  * (`sessions --json` ≤ 2.5× empty, `--help` ≤ 2×) with ✔/✘, then the in-process split of
  * `sessions --json` (import of mod.ts, open + bind + first listing, second listing, import of
  * commander, of cli/main.ts, the command's run) measured with `performance.now()`: the median
- * of 7 fresh processes (`--only-split` prints just that).
+ * of 7 fresh processes (`--only-split` prints just that), and how many symbols it bound of all
+ * the tables hold (ffi/load.ts binds each on first use).
  *
  * @module
  */
 
 import { buildDir } from "../tests/doubles.ts";
 import type { Ratio } from "./_ratios.ts";
+import { ADVAPI32_SYMBOLS } from "../ffi/advapi32.ts";
+import { KERNEL32_SYMBOLS } from "../ffi/kernel32.ts";
+import { NETAPI32_SYMBOLS } from "../ffi/netapi32.ts";
+import { NTDLL_SYMBOLS } from "../ffi/ntdll.ts";
+import { RSTRTMGR_SYMBOLS } from "../ffi/rstrtmgr.ts";
+import { WTSAPI32_SYMBOLS } from "../ffi/wtsapi32.ts";
+
+/** Every symbol table ffi/load.ts can bind from, to say how few of them a listing binds. */
+const LIBRARY_TABLES = [
+  ADVAPI32_SYMBOLS,
+  KERNEL32_SYMBOLS,
+  NETAPI32_SYMBOLS,
+  NTDLL_SYMBOLS,
+  RSTRTMGR_SYMBOLS,
+  WTSAPI32_SYMBOLS,
+];
 
 const root = new URL("..", import.meta.url).pathname;
 const SESSIONS = 300;
@@ -175,6 +192,7 @@ async function split(): Promise<void> {
   marks.push(performance.now());
   await mod.listSessions();
   marks.push(performance.now());
+  const { openHandleCounts } = await import("../ffi/load.ts"); // already loaded by mod.ts
   await import("../cli/commander.ts");
   marks.push(performance.now());
   const cli = await import("../cli/main.ts");
@@ -184,7 +202,10 @@ async function split(): Promise<void> {
   await cli.main(["sessions", "--json"]);
   marks.push(performance.now());
   const steps = Object.fromEntries(STEPS.map(([key], i) => [key, marks[i + 1]! - marks[i]!]));
-  console.error(JSON.stringify({ start: marks[0], ...steps }));
+  // Handles beyond the one that maps each file: the symbols a listing bound (ffi/load.ts binds
+  // each on first use).
+  const bound = Object.values(openHandleCounts()).reduce((sum, handles) => sum + handles! - 1, 0);
+  console.error(JSON.stringify({ start: marks[0], ...steps, bound }));
 }
 
 /** The median of `processes` fresh in-process splits, printed one step a line. */
@@ -208,6 +229,10 @@ async function printSplit(processes = 7): Promise<void> {
   for (const [key, what] of [...rows, ...STEPS]) {
     console.log(`  ${what.padEnd(48)} ${median(runs.map((run) => run[key]!)).toFixed(1)} ms`);
   }
+  const total = Object.values(LIBRARY_TABLES).reduce((sum, t) => sum + Object.keys(t).length, 0);
+  console.log(
+    `  ${"symbols bound (of all in the tables)".padEnd(48)} ${runs[0]!.bound} of ${total}`,
+  );
 }
 
 if (import.meta.main) {

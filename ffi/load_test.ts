@@ -1,11 +1,13 @@
 // Tests of ffi/load.ts: the system directory read through the kernel32 double, and, in
 // subprocesses, what a narrowed --allow-ffi does (covering every library: loads them, then Deno's
 // pointer API needs the unrestricted flag; missing one: the error names the file), and that
-// WINSESSION_DLL_DIR is ignored without --allow-env. The paths themselves: library_path_test.ts.
+// WINSESSION_DLL_DIR is ignored without --allow-env; and that symbols bind one by one on first
+// use, on handles closeLibraries closes. The paths themselves: library_path_test.ts.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 
-import { kernel32 } from "./load.ts";
+import { closeLibraries, kernel32, openHandleCounts, wtsapi32 } from "./load.ts";
+import { WTSAPI32_SYMBOLS } from "./wtsapi32.ts";
 import { readSystemDirectory } from "./library_path.ts";
 import { WindowsError } from "./errors.ts";
 import { assertNoLeaks, buildDir, doubles, useDoubles, win32DoublePath } from "../tests/doubles.ts";
@@ -41,6 +43,45 @@ Deno.test("readSystemDirectory against the kernel32 double: default, > MAX_PATH,
   );
   doubles.reset();
   assert.equal(readSystemDirectory(k32), "C:\\WINDOWS\\system32");
+  assertNoLeaks();
+});
+
+Deno.test("symbols bind on first use, each once, and closeLibraries closes every handle", () => {
+  useDoubles(); // closes what earlier tests opened
+  assert.deepEqual(openHandleCounts(), {});
+  const wts = wtsapi32();
+  assert.equal(wtsapi32(), wts, "one object per opening");
+  assert.deepEqual(openHandleCounts(), { wtsapi32: 1 }, "mapped, nothing bound yet");
+  for (const name of Object.keys(WTSAPI32_SYMBOLS)) assert.ok(name in wts, name);
+  assert.deepEqual(Object.keys(wts), []);
+  const free = wts.WTSFreeMemory;
+  assert.equal(typeof free, "function");
+  assert.equal(wts.WTSFreeMemory, free, "bound once, then a plain property");
+  wts.WTSFreeMemory(null);
+  assert.deepEqual(Object.keys(wts), ["WTSFreeMemory"]);
+  assert.deepEqual(openHandleCounts(), { wtsapi32: 2 });
+  kernel32().GetLastError();
+  assert.deepEqual(openHandleCounts(), { wtsapi32: 2, kernel32: 2 });
+  closeLibraries();
+  assert.deepEqual(openHandleCounts(), {});
+  // The old object keeps what it bound (as a closed library's symbols always did), but binds
+  // nothing new: a handle opened now would be one nothing closes.
+  assert.throws(() => wts.WTSCloseServer, /wtsapi32\.dll was closed/);
+  assert.deepEqual(openHandleCounts(), {});
+  useDoubles();
+  assert.notEqual(wtsapi32(), wts);
+  assertNoLeaks();
+});
+
+Deno.test("binding a symbol on first use keeps the thread's last error", () => {
+  useDoubles();
+  const k32 = kernel32();
+  k32.SetLastError(0xbeef);
+  assert.equal(typeof wtsapi32().WTSEnumerateSessionsExW, "function"); // mapped and bound now
+  assert.equal(k32.GetLastError(), 0xbeef); // GetLastError itself bound now too
+  // Real Windows (Wine's loader) does set it while loading: tests/windows/wine_test.ts, "stubs
+  // fail without setting the last error", reads it after first-use binding.
+  k32.SetLastError(0);
   assertNoLeaks();
 });
 
