@@ -28,8 +28,21 @@ type WtsSymbols = ReturnType<typeof wtsapi32>;
 type QuerySymbol = WtsSymbols["WTSQuerySessionInformationW"];
 type FreeSymbol = WtsSymbols["WTSFreeMemory"];
 
-/** Reused by the blocking queries (the main thread runs one at a time). */
+/** Reused by the blocking queries of {@linkcode queryRequired} (one at a time). */
 const blockingQuery = new OutBlock();
+
+/**
+ * The out-parameters of the hot blocking query, read without a BigInt: `*ppBuffer` is read
+ * with `UnsafePointerView.getPointer` (one op, straight to a pointer object) instead of a
+ * `BigUint64Array` read (a BigInt per query) then `UnsafePointer.create`. The cell is an
+ * `ArrayBuffer` of its own, so its memory is off the V8 heap and does not move.
+ */
+const hotCell = new ArrayBuffer(8);
+const hotCellWords = new Uint32Array(hotCell);
+const hotCellBytes = new Uint8Array(hotCell);
+const hotCellView = new Deno.UnsafePointerView(Deno.UnsafePointer.of(hotCellBytes)!);
+const hotNumber = new Uint32Array(1);
+const hotNumberBytes = new Uint8Array(hotNumber.buffer);
 
 /**
  * Where every query result is copied before decoding. One reused buffer instead of one
@@ -62,27 +75,35 @@ function scratchBytes(size: number): Uint8Array {
 }
 
 /**
- * Copies the block in `out` into the scratch, decodes it there and frees it (in `finally`);
- * `undefined` when no block was returned. Written out rather than through `decodeThenFree`:
- * this runs four times per session, and a closure per call was measurable.
+ * Copies `block` (`size` bytes) into the scratch, decodes it there and frees it (in
+ * `finally`); `undefined` when no block was returned. Written out rather than through
+ * `decodeThenFree`: this runs four times per session, and a closure per call was measurable.
  */
 function copyDecodeFree<T>(
-  out: OutBlock,
+  block: Deno.PointerValue,
+  size: number,
   decode: ScratchDecoder<T>,
   free: FreeSymbol,
 ): T | undefined {
-  const address = out.cell[0]!;
-  if (address === 0n) return undefined;
-  const block = Deno.UnsafePointer.create(address)!;
-  out.cell[0] = 0n;
+  if (block === null) return undefined;
   try {
-    const size = out.number[0]!;
     const bytes = scratchBytes(size);
     if (size !== 0) Deno.UnsafePointerView.copyInto(block, bytes);
     return decode(bytes, scratchView, scratchUnits);
   } finally {
     free(block);
   }
+}
+
+/** {@linkcode copyDecodeFree} for the block in `out`, whose cell is cleared first. */
+function copyDecodeFreeOut<T>(
+  out: OutBlock,
+  decode: ScratchDecoder<T>,
+  free: FreeSymbol,
+): T | undefined {
+  const block = out.pointer();
+  out.cell[0] = 0n;
+  return copyDecodeFree(block, out.number[0]!, decode, free);
 }
 
 /**
@@ -100,10 +121,10 @@ function queryWith<T>(
   infoClass: number,
   decode: ScratchDecoder<T>,
 ): T | undefined {
-  const out = blockingQuery;
-  out.cell[0] = 0n;
-  if (query(handle, sessionId, infoClass, out.cellBytes, out.numberBytes) === 0) return undefined;
-  return copyDecodeFree(out, decode, free);
+  hotCellWords[0] = 0;
+  hotCellWords[1] = 0;
+  if (query(handle, sessionId, infoClass, hotCellBytes, hotNumberBytes) === 0) return undefined;
+  return copyDecodeFree(hotCellView.getPointer(0), hotNumber[0]!, decode, free);
 }
 
 /**
@@ -183,10 +204,10 @@ export async function queryOptional<T>(
     ok = await tryBool(context, wtsapi32(), "WTSQuerySessionInformationW", args);
   } catch (error) {
     // Abandoned after the call returned: the block is still ours to release.
-    copyDecodeFree(out, () => undefined, freeMemory);
+    copyDecodeFreeOut(out, () => undefined, freeMemory);
     throw error;
   }
-  return ok ? copyDecodeFree(out, decode, freeMemory) : undefined;
+  return ok ? copyDecodeFreeOut(out, decode, freeMemory) : undefined;
 }
 
 /**
@@ -203,7 +224,7 @@ export async function queryRequired<T>(
   out.cell[0] = 0n;
   const args = queryArgs(context.handle, sessionId, infoClass, out);
   await callBool(context, wtsapi32(), "WTSQuerySessionInformationW", args);
-  const value = copyDecodeFree(out, decode, freeMemory);
+  const value = copyDecodeFreeOut(out, decode, freeMemory);
   if (value === undefined) {
     throw new TypeError("WTSQuerySessionInformationW succeeded without returning a buffer");
   }
