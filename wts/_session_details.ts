@@ -7,7 +7,8 @@
  * @module
  */
 
-import { decodeWtsClientAddress } from "../ffi/client_address.ts";
+import { decodeClientAddress, decodeWtsClientAddress } from "../ffi/client_address.ts";
+import { WTS_CLIENT_ADDRESS } from "../ffi/layouts.ts";
 import { callBool, decodeThenFree, OutBlock } from "../ffi/call.ts";
 import { wtsapi32 } from "../ffi/load.ts";
 import { decodeWideUnits } from "../ffi/utf16.ts";
@@ -71,7 +72,28 @@ export interface SessionDetails {
 // they read the reused views, so a query allocates nothing beyond the value it returns.
 const decodeName = (bytes: Uint8Array, _view: DataView, units: Uint16Array) =>
   decodeWideUnits(units, 0, bytes.byteLength >>> 1);
-const decodeAddress = (bytes: Uint8Array) => decodeWtsClientAddress(bytes).address;
+/** `Address` of the scratch's WTS_CLIENT_ADDRESS, made again only when the scratch grows. */
+let addressField: Uint8Array | undefined;
+/**
+ * The WTSClientAddress result as text, by the one decode of its bytes (ffi/client_address.ts,
+ * with the KB951422 evidence on where the address starts): the family from the reused view
+ * and `Address` from a reused subarray, not a fresh view, subarray and object per session.
+ */
+function decodeAddress(bytes: Uint8Array, view: DataView): string | null {
+  const { size, offsets } = WTS_CLIENT_ADDRESS;
+  if (bytes.byteLength < size) return decodeWtsClientAddress(bytes).address; // its RangeError
+  if (
+    addressField?.buffer !== bytes.buffer ||
+    addressField.byteOffset !== bytes.byteOffset + offsets.Address
+  ) {
+    addressField = new Uint8Array(
+      bytes.buffer,
+      bytes.byteOffset + offsets.Address,
+      size - offsets.Address,
+    );
+  }
+  return decodeClientAddress(view.getUint32(offsets.AddressFamily, true), addressField);
+}
 const decodeUshort = (bytes: Uint8Array) => bytes.byteLength >= 2 ? bytes[0]! | bytes[1]! << 8 : 0;
 
 /** The queries of the listing under way, reused while the handle and the symbols stay the same. */
