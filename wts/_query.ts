@@ -40,7 +40,8 @@ const blockingQuery = new OutBlock();
 const hotCell = new ArrayBuffer(8);
 const hotCellWords = new Uint32Array(hotCell);
 const hotCellBytes = new Uint8Array(hotCell);
-const hotCellView = new Deno.UnsafePointerView(Deno.UnsafePointer.of(hotCellBytes)!);
+/** Made on first use: the pointer API needs --allow-ffi, which importing must not require. */
+let hotCellView: Deno.UnsafePointerView | undefined;
 const hotNumber = new Uint32Array(1);
 const hotNumberBytes = new Uint8Array(hotNumber.buffer);
 
@@ -124,6 +125,7 @@ function queryWith<T>(
   hotCellWords[0] = 0;
   hotCellWords[1] = 0;
   if (query(handle, sessionId, infoClass, hotCellBytes, hotNumberBytes) === 0) return undefined;
+  hotCellView ??= new Deno.UnsafePointerView(Deno.UnsafePointer.of(hotCellBytes)!);
   return copyDecodeFree(hotCellView.getPointer(0), hotNumber[0]!, decode, free);
 }
 
