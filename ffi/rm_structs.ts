@@ -14,7 +14,7 @@ import {
   RM_UNIQUE_PROCESS,
   WCHAR_ARRAY_LENGTHS,
 } from "./layouts.ts";
-import { readFileTime, readFileTimeDate } from "./filetime.ts";
+import { fileTimeDwordsToDate, readFileTime } from "./filetime.ts";
 import { decodeWide, decodeWideUnits, readWide } from "./utf16.ts";
 
 /** `RM_FILTER_TRIGGER`: what a filter applies to. */
@@ -121,7 +121,109 @@ function uniqueProcessAt(view: DataView, byteOffset: number): UniqueProcess {
 }
 
 /**
- * Decodes the `RM_PROCESS_INFO[]` that `RmGetList` filled in.
+ * Builds one row from the fields of one `RM_PROCESS_INFO`, in struct order: how
+ * {@linkcode decodeProcessInfoRows} lets a caller (rm/_list.ts) make its own row type straight
+ * from the buffer, one object per row, with no intermediate row and no second pass.
+ */
+export type RmProcessInfoBuilder<T> = (
+  processId: number,
+  processStartTime: bigint,
+  processStartDate: Date | null,
+  appName: string,
+  serviceShortName: string,
+  applicationType: number,
+  appStatus: number,
+  tsSessionId: number,
+  restartable: boolean,
+) => T;
+
+/**
+ * Decodes the `RM_PROCESS_INFO[]` that `RmGetList` filled in, one `build` call per entry.
+ *
+ * @example
+ * ```ts
+ * import { decodeProcessInfoRows } from "./rm_structs.ts";
+ * import { RM_PROCESS_INFO } from "./layouts.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const pids = decodeProcessInfoRows(new Uint8Array(2 * RM_PROCESS_INFO.size), 2, (pid) => pid);
+ * assert.deepEqual(pids, [0, 0]);
+ * ```
+ *
+ * @param bytes The buffer passed as `rgAffectedApps`.
+ * @param count How many entries `RmGetList` filled (`*pnProcInfo`).
+ * @param build Makes the row from one entry's fields.
+ * @returns One row per entry.
+ * @throws {RangeError} If `bytes` is shorter than `count` entries.
+ */
+export function decodeProcessInfoRows<T>(
+  bytes: Uint8Array,
+  count: number,
+  build: RmProcessInfoBuilder<T>,
+): T[] {
+  const { size, offsets } = RM_PROCESS_INFO;
+  if (bytes.byteLength < count * size) {
+    throw new RangeError(
+      `${count} RM_PROCESS_INFO need ${count * size} bytes, got ${bytes.byteLength}`,
+    );
+  }
+  if (count === 0) return [];
+  // ONE DataView and ONE Uint16Array over the whole array: no view per row or per string.
+  // RM_PROCESS_INFO is 668 bytes and its WCHAR arrays sit at even offsets, so every string is
+  // 2-aligned whenever the buffer is; a buffer at an odd address is copied once to align it.
+  const source = (bytes.byteOffset & 1) === 0 ? bytes : bytes.slice(0, count * size);
+  const view = new DataView(source.buffer, source.byteOffset, count * size);
+  const units = new Uint16Array(source.buffer, source.byteOffset, (count * size) >>> 1);
+  const { Process, strAppName, strServiceShortName } = offsets;
+  const pidAt = Process + RM_UNIQUE_PROCESS.offsets.dwProcessId;
+  const startAt = Process + RM_UNIQUE_PROCESS.offsets.ProcessStartTime;
+  const { RM_APP_NAME, RM_SERVICE_NAME } = WCHAR_ARRAY_LENGTHS;
+  const rows: T[] = new Array(count);
+  for (let i = 0, base = 0; i < count; i++, base += size) {
+    const service = (base + strServiceShortName) >>> 1;
+    const start = base + startAt;
+    rows[i] = build(
+      view.getUint32(base + pidAt, true),
+      readFileTime(view, start),
+      // The Date from the FILETIME's two DWORDs with plain numbers (no BigInt division).
+      fileTimeDwordsToDate(view.getUint32(start, true), view.getUint32(start + 4, true)),
+      decodeWideUnits(units, (base + strAppName) >>> 1, RM_APP_NAME),
+      // Most processes are not services: skip the call for an empty name.
+      units[service] === 0 ? "" : decodeWideUnits(units, service, RM_SERVICE_NAME),
+      view.getUint32(base + offsets.ApplicationType, true),
+      view.getUint32(base + offsets.AppStatus, true),
+      view.getUint32(base + offsets.TSSessionId, true),
+      view.getInt32(base + offsets.bRestartable, true) !== 0,
+    );
+  }
+  return rows;
+}
+
+const rawRow: RmProcessInfoBuilder<RmProcessInfoRow> = (
+  processId,
+  processStartTime,
+  processStartDate,
+  appName,
+  serviceShortName,
+  applicationType,
+  appStatus,
+  tsSessionId,
+  restartable,
+) => ({
+  processId,
+  processStartTime,
+  processStartDate,
+  appName,
+  serviceShortName,
+  applicationType,
+  appStatus,
+  tsSessionId,
+  restartable,
+});
+
+/**
+ * Decodes the `RM_PROCESS_INFO[]` that `RmGetList` filled in, field by field as the struct
+ * names them ({@linkcode decodeProcessInfoRows} with a plain row).
  *
  * @example
  * ```ts
@@ -139,41 +241,7 @@ function uniqueProcessAt(view: DataView, byteOffset: number): UniqueProcess {
  * @throws {RangeError} If `bytes` is shorter than `count` entries.
  */
 export function decodeProcessInfo(bytes: Uint8Array, count: number): RmProcessInfoRow[] {
-  const { size, offsets } = RM_PROCESS_INFO;
-  if (bytes.byteLength < count * size) {
-    throw new RangeError(
-      `${count} RM_PROCESS_INFO need ${count * size} bytes, got ${bytes.byteLength}`,
-    );
-  }
-  if (count === 0) return [];
-  // ONE DataView and ONE Uint16Array over the whole array: no view per row or per string.
-  // RM_PROCESS_INFO is 668 bytes and its WCHAR arrays sit at even offsets, so every string is
-  // 2-aligned whenever the buffer is; a buffer at an odd address is copied once to align it.
-  const source = (bytes.byteOffset & 1) === 0 ? bytes : bytes.slice(0, count * size);
-  const view = new DataView(source.buffer, source.byteOffset, count * size);
-  const units = new Uint16Array(source.buffer, source.byteOffset, (count * size) >>> 1);
-  const { Process, strAppName, strServiceShortName } = offsets;
-  const { RM_APP_NAME, RM_SERVICE_NAME } = WCHAR_ARRAY_LENGTHS;
-  const rows: RmProcessInfoRow[] = new Array(count);
-  for (let i = 0, base = 0; i < count; i++, base += size) {
-    const service = (base + strServiceShortName) >>> 1;
-    const start = base + Process + RM_UNIQUE_PROCESS.offsets.ProcessStartTime;
-    rows[i] = {
-      processId: view.getUint32(base + Process + RM_UNIQUE_PROCESS.offsets.dwProcessId, true),
-      processStartTime: readFileTime(view, start),
-      processStartDate: readFileTimeDate(view, start),
-      appName: decodeWideUnits(units, (base + strAppName) >>> 1, RM_APP_NAME),
-      // Most processes are not services: skip the call for an empty name.
-      serviceShortName: units[service] === 0
-        ? ""
-        : decodeWideUnits(units, service, RM_SERVICE_NAME),
-      applicationType: view.getUint32(base + offsets.ApplicationType, true),
-      appStatus: view.getUint32(base + offsets.AppStatus, true),
-      tsSessionId: view.getUint32(base + offsets.TSSessionId, true),
-      restartable: view.getInt32(base + offsets.bRestartable, true) !== 0,
-    };
-  }
-  return rows;
+  return decodeProcessInfoRows(bytes, count, rawRow);
 }
 
 /**

@@ -265,22 +265,33 @@ export function decodeServerInfoW(block: Deno.PointerObject, count: number): Ser
  * ```
  *
  * @param bytes The struct's bytes (at least `WTSINFOW.size`).
+ * @param view A `DataView` starting at `bytes`' first byte, at least as long: passed by a
+ *   caller that decodes many results from one reused buffer (wts/_query.ts), so that no view
+ *   is made per call. Made here when omitted.
+ * @param units A `Uint16Array` starting at `bytes`' first byte, at least half as long (with
+ *   `view`). Made here when omitted and `bytes` is 2-aligned.
  * @returns The decoded fields.
  * @throws {RangeError} If `bytes` is too short.
  */
-export function decodeWtsInfoW(bytes: Uint8Array): WtsInfo {
+export function decodeWtsInfoW(bytes: Uint8Array, view?: DataView, units?: Uint16Array): WtsInfo {
   const { size, offsets } = WTSINFOW;
-  const view = structView(bytes, size, "WTSINFOW");
+  if (bytes.byteLength < size) {
+    throw new RangeError(`WTSINFOW needs ${size} bytes, got ${bytes.byteLength}`);
+  }
+  view ??= new DataView(bytes.buffer, bytes.byteOffset, size);
+  if (units === undefined && (bytes.byteOffset & 1) === 0) {
+    units = new Uint16Array(bytes.buffer, bytes.byteOffset, size >>> 1);
+  }
   const lengths = WCHAR_ARRAY_LENGTHS;
   // Measured (a CPU profile of listSessions, 1,000 sessions on the doubles): the five times as
   // BigInt → Date and a view per string were a sixth of the per-session cost. Times are read as
   // two DWORDs each (fileTimeDwordsToDate: exact with plain numbers), and the three strings
   // from one Uint16Array over the struct when it is 2-aligned (a scratch buffer always is).
+  const v = view;
   const time = (offset: number) =>
-    fileTimeDwordsToDate(view.getUint32(offset, true), view.getUint32(offset + 4, true));
+    fileTimeDwordsToDate(v.getUint32(offset, true), v.getUint32(offset + 4, true));
   let winStationName: string, domain: string, userName: string;
-  if ((bytes.byteOffset & 1) === 0) {
-    const units = new Uint16Array(bytes.buffer, bytes.byteOffset, size >>> 1);
+  if (units !== undefined) {
     winStationName = decodeWideUnits(
       units,
       offsets.WinStationName >>> 1,

@@ -1,6 +1,6 @@
 /**
- * `RmGetList` with its `ERROR_MORE_DATA` protocol, and its `RM_PROCESS_INFO` rows (decoded by
- * ffi/rm_structs.ts, the one decoder of that struct) mapped to {@linkcode RmProcess} by name.
+ * `RmGetList` with its `ERROR_MORE_DATA` protocol, and its `RM_PROCESS_INFO` rows decoded by
+ * ffi/rm_structs.ts (the one decoder of that struct) straight into {@linkcode RmProcess}.
  *
  * @module
  */
@@ -8,7 +8,7 @@
 import { ERROR_MORE_DATA, ERROR_SUCCESS } from "../ffi/errors.ts";
 import { RM_PROCESS_INFO } from "../ffi/layouts.ts";
 import { rstrtmgr } from "../ffi/load.ts";
-import { decodeProcessInfo } from "../ffi/rm_structs.ts";
+import { decodeProcessInfoRows, type RmProcessInfoBuilder } from "../ffi/rm_structs.ts";
 import { check, LIST_ATTEMPTS } from "./_common.ts";
 import {
   appStatusNames,
@@ -32,28 +32,34 @@ function listBuffer(bytes: number): Uint8Array {
   return listScratch.subarray(0, bytes);
 }
 
-/** RmGetList's rows (ffi/rm_structs.ts decodes them, the one RM_PROCESS_INFO decoder) by name. */
-function toRmProcesses(buffer: Uint8Array, count: number): RmProcess[] {
-  const rows = decodeProcessInfo(buffer, count);
-  const processes: RmProcess[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    processes[i] = {
-      pid: row.processId,
-      startTime: row.processStartDate,
-      startFileTime: row.processStartTime,
-      appName: row.appName,
-      serviceName: row.serviceShortName === "" ? null : row.serviceShortName,
-      type: appTypeName(row.applicationType),
-      typeCode: row.applicationType,
-      status: appStatusNames(row.appStatus),
-      statusFlags: row.appStatus,
-      sessionId: row.tsSessionId === RM_INVALID_TS_SESSION ? null : row.tsSessionId,
-      restartable: row.restartable,
-    };
-  }
-  return processes;
-}
+/**
+ * One RM_PROCESS_INFO as an {@linkcode RmProcess}, built by the one decoder of that struct
+ * (ffi/rm_structs.ts) straight from the buffer: one object per row, no second pass (measured
+ * in bench/rm_bench.ts: a row object then an RmProcess was 8% of `list()`).
+ */
+const toRmProcess: RmProcessInfoBuilder<RmProcess> = (
+  pid,
+  startFileTime,
+  startTime,
+  appName,
+  serviceShortName,
+  typeCode,
+  statusFlags,
+  tsSessionId,
+  restartable,
+) => ({
+  pid,
+  startTime,
+  startFileTime,
+  appName,
+  serviceName: serviceShortName === "" ? null : serviceShortName,
+  type: appTypeName(typeCode),
+  typeCode,
+  status: appStatusNames(statusFlags),
+  statusFlags,
+  sessionId: tsSessionId === RM_INVALID_TS_SESSION ? null : tsSessionId,
+  restartable,
+});
 
 /**
  * The processes using the resources of the session behind `handle`: ask how many, allocate
@@ -79,7 +85,7 @@ export function getList(handle: number): RmList {
 
 function decodeList(buffer: Uint8Array, count: number, reasonFlags: number): RmList {
   return {
-    processes: toRmProcesses(buffer, count),
+    processes: decodeProcessInfoRows(buffer, count, toRmProcess),
     rebootReasons: rebootReasonNames(reasonFlags),
     rebootReasonFlags: reasonFlags,
   };

@@ -7,10 +7,11 @@
  * @module
  */
 
-import { decodeWtsClientAddress } from "../ffi/client_address.ts";
-import { callBool, decodeThenFree, freeBlock, OutBlock, tryBool } from "../ffi/call.ts";
+import { decodeClientAddress, decodeWtsClientAddress } from "../ffi/client_address.ts";
+import { WTS_CLIENT_ADDRESS } from "../ffi/layouts.ts";
+import { callBool, decodeThenFree, OutBlock } from "../ffi/call.ts";
 import { wtsapi32 } from "../ffi/load.ts";
-import { decodeWide } from "../ffi/utf16.ts";
+import { decodeWideUnits } from "../ffi/utf16.ts";
 import { WTSInfoClass, WTSTypeClass } from "../ffi/wtsapi32.ts";
 import {
   decodeSessionInfo1W,
@@ -19,10 +20,14 @@ import {
   type WtsInfo,
 } from "../ffi/wts_structs.ts";
 import type { CallContext } from "./_context.ts";
-import { queryBlocking, queryOptional } from "./_query.ts";
+import { enumerateLevel1, queryOptional, SessionQueries } from "./_query.ts";
 import type { Session, SessionProtocol, SessionState } from "./sessions.ts";
 
-const STATES: readonly SessionState[] = [
+/**
+ * The `WTS_CONNECTSTATE_CLASS` names, indexed by value (wtsapi32.h): the one list, used to
+ * decode a session's state here and to parse a `--state` filter in `targets.ts`.
+ */
+export const SESSION_STATES: readonly SessionState[] = [
   "Active",
   "Connected",
   "ConnectQuery",
@@ -40,8 +45,9 @@ const PROTOCOLS: readonly SessionProtocol[] = ["console", "ica", "rdp"];
 /** `WTSDisconnected`. */
 const WTS_DISCONNECTED = 4;
 
+/** The name of a `WTS_CONNECTSTATE_CLASS` value; `"Unknown"` for one this list lacks. */
 export function sessionState(value: number): SessionState {
-  return STATES[value] ?? "Unknown";
+  return SESSION_STATES[value] ?? "Unknown";
 }
 
 /** What an enumeration row tells about a session before the per-session queries. */
@@ -62,16 +68,56 @@ export interface SessionDetails {
   protocol: number | undefined;
 }
 
-const decodeName = (bytes: Uint8Array) => decodeWide(bytes, 0, bytes.byteLength >>> 1);
-const decodeAddress = (bytes: Uint8Array) => decodeWtsClientAddress(bytes).address;
+// Decoders of the scratch a query result is copied into (see ScratchDecoder in _query.ts):
+// they read the reused views, so a query allocates nothing beyond the value it returns.
+const decodeName = (bytes: Uint8Array, _view: DataView, units: Uint16Array) =>
+  decodeWideUnits(units, 0, bytes.byteLength >>> 1);
+/** `Address` of the scratch's WTS_CLIENT_ADDRESS, made again only when the scratch grows. */
+let addressField: Uint8Array | undefined;
+/**
+ * The WTSClientAddress result as text, by the one decode of its bytes (ffi/client_address.ts,
+ * with the KB951422 evidence on where the address starts): the family from the reused view
+ * and `Address` from a reused subarray, not a fresh view, subarray and object per session.
+ */
+function decodeAddress(bytes: Uint8Array, view: DataView): string | null {
+  const { size, offsets } = WTS_CLIENT_ADDRESS;
+  if (bytes.byteLength < size) return decodeWtsClientAddress(bytes).address; // its RangeError
+  if (
+    addressField?.buffer !== bytes.buffer ||
+    addressField.byteOffset !== bytes.byteOffset + offsets.Address
+  ) {
+    addressField = new Uint8Array(
+      bytes.buffer,
+      bytes.byteOffset + offsets.Address,
+      size - offsets.Address,
+    );
+  }
+  return decodeClientAddress(view.getUint32(offsets.AddressFamily, true), addressField);
+}
 const decodeUshort = (bytes: Uint8Array) => bytes.byteLength >= 2 ? bytes[0]! | bytes[1]! << 8 : 0;
 
+/** The queries of the listing under way, reused while the handle and the symbols stay the same. */
+let queries: { handle: Deno.PointerValue; symbols: object; queries: SessionQueries } | undefined;
+
+function sessionQueries(handle: Deno.PointerValue): SessionQueries {
+  const symbols = wtsapi32();
+  if (queries === undefined || queries.handle !== handle || queries.symbols !== symbols) {
+    queries = { handle, symbols, queries: new SessionQueries(handle) };
+  }
+  return queries.queries;
+}
+
+/**
+ * The four queries of session `id` on the main thread, the same four the C loop makes
+ * (bench/c/sessions_baseline.c): WTSINFOW, client name, client address, protocol.
+ */
 export function detailsBlocking(handle: Deno.PointerValue, id: number): SessionDetails {
+  const query = sessionQueries(handle);
   return {
-    info: queryBlocking(handle, id, WTSInfoClass.WTSSessionInfo, decodeWtsInfoW),
-    clientName: queryBlocking(handle, id, WTSInfoClass.WTSClientName, decodeName),
-    clientAddress: queryBlocking(handle, id, WTSInfoClass.WTSClientAddress, decodeAddress),
-    protocol: queryBlocking(handle, id, WTSInfoClass.WTSClientProtocolType, decodeUshort),
+    info: query.query(id, WTSInfoClass.WTSSessionInfo, decodeWtsInfoW),
+    clientName: query.query(id, WTSInfoClass.WTSClientName, decodeName),
+    clientAddress: query.query(id, WTSInfoClass.WTSClientAddress, decodeAddress),
+    protocol: query.query(id, WTSInfoClass.WTSClientProtocolType, decodeUshort),
   };
 }
 
@@ -138,38 +184,21 @@ function idleMilliseconds(state: number, info: WtsInfo | undefined): number | nu
 export async function enumerateSessionRows(context: CallContext): Promise<SessionRow[]> {
   const wts = wtsapi32();
   const { handle } = context;
-  const levelBytes = new Uint8Array(new Uint32Array([1]).buffer);
-  const ex = new OutBlock();
-  const freeEx = (block: Deno.PointerObject, count: number) =>
-    wts.WTSFreeMemoryExW(WTSTypeClass.WTSTypeSessionInfoLevel1, block, count);
-  let exOk: boolean;
-  try {
-    exOk = await tryBool(context, wts, "WTSEnumerateSessionsExW", [
-      handle,
-      levelBytes,
-      0,
-      ex.cellBytes,
-      ex.numberBytes,
-    ]);
-  } catch (error) {
-    freeBlock(ex, freeEx); // abandoned after a late success: the block is still ours to free
-    throw error;
-  }
-  if (exOk) {
-    return decodeThenFree(
-      ex,
-      [],
-      (block, count) =>
-        decodeSessionInfo1W(block, count).map((row) => ({
-          id: row.sessionId,
-          stationName: row.sessionName,
-          state: row.state,
-          user: row.userName,
-          domain: row.domainName,
-        })),
-      freeEx,
-    );
-  }
+  const exRows = await enumerateLevel1(
+    context,
+    "WTSEnumerateSessionsExW",
+    0, // Filter: reserved, must be 0
+    WTSTypeClass.WTSTypeSessionInfoLevel1,
+    (block, count) =>
+      decodeSessionInfo1W(block, count).map((row) => ({
+        id: row.sessionId,
+        stationName: row.sessionName,
+        state: row.state,
+        user: row.userName,
+        domain: row.domainName,
+      })),
+  );
+  if (exRows !== undefined) return exRows;
   const plain = new OutBlock();
   await callBool(context, wts, "WTSEnumerateSessionsW", [
     handle,

@@ -14,14 +14,7 @@
  * @module
  */
 
-import {
-  callBool,
-  callBoolBlocking,
-  decodeThenFree,
-  freeBlock,
-  OutBlock,
-  tryBool,
-} from "../ffi/call.ts";
+import { callBool, callBoolBlocking, decodeThenFree, OutBlock } from "../ffi/call.ts";
 import { wtsapi32 } from "../ffi/load.ts";
 import { WTS_ANY_SESSION, WTSInfoClass, WTSTypeClass } from "../ffi/wtsapi32.ts";
 import {
@@ -30,7 +23,7 @@ import {
   type ProcessInfo,
 } from "../ffi/wts_process_rows.ts";
 import { type CallContext, checkDword, contextOptions, withContext } from "./_context.ts";
-import { queryRequired } from "./_query.ts";
+import { enumerateLevel1, queryRequired } from "./_query.ts";
 import { AccountNameCache } from "./accounts.ts";
 import type { ServerOption } from "./sessions.ts";
 import { type ProcessExpectation, recheckProcess } from "./_recheck.ts";
@@ -63,33 +56,16 @@ async function listProcessesIn(
   const wts = wtsapi32();
   const { handle, server } = context;
   const filter = session ?? WTS_ANY_SESSION;
-  const levelBytes = new Uint8Array(new Uint32Array([1]).buffer);
-  const ex = new OutBlock();
-  const freeEx = (block: Deno.PointerObject, count: number) =>
-    wts.WTSFreeMemoryExW(WTSTypeClass.WTSTypeProcessInfoLevel1, block, count);
-  let exOk: boolean;
-  try {
-    exOk = await tryBool(context, wts, "WTSEnumerateProcessesExW", [
-      handle,
-      levelBytes,
-      filter,
-      ex.cellBytes,
-      ex.numberBytes,
-    ]);
-  } catch (error) {
-    freeBlock(ex, freeEx); // abandoned after a late success: the block is still ours to free
-    throw error;
-  }
-  if (exOk) {
-    // Rows come out ProcessInfo-shaped (one object each, counters and CPU times decoded there,
-    // with the 100 ns unit evidence): no second pass here.
-    return decodeThenFree(
-      ex,
-      [],
-      (block, count) => decodeProcessInfoExW(block, count, server),
-      freeEx,
-    );
-  }
+  // Rows come out ProcessInfo-shaped (one object each, counters and CPU times decoded there,
+  // with the 100 ns unit evidence): no second pass here.
+  const exRows = await enumerateLevel1(
+    context,
+    "WTSEnumerateProcessesExW",
+    filter,
+    WTSTypeClass.WTSTypeProcessInfoLevel1,
+    (block, count) => decodeProcessInfoExW(block, count, server),
+  );
+  if (exRows !== undefined) return exRows;
   // Fallback: every session's processes at level 0; the Ex-only fields are null.
   const plain = new OutBlock();
   await callBool(context, wts, "WTSEnumerateProcessesW", [

@@ -17,6 +17,8 @@
 
 import type { Session, SessionState } from "./sessions.ts";
 import type { ProcessInfo } from "./processes.ts";
+// The one WTS_CONNECTSTATE_CLASS name list, shared with the decode.
+import { SESSION_STATES as STATE_NAMES } from "./_session_details.ts";
 
 /** What a session argument names: one id, every session of a user, or every user session. */
 export type SessionTarget =
@@ -221,19 +223,6 @@ export function selectProcesses<T extends Pick<ProcessInfo, "pid" | "name">>(
   if (target.kind === "pid") return processes.filter((process) => process.pid === target.pid);
   return processes.filter((process) => matchesImage(process.name, target.name));
 }
-
-const STATE_NAMES: readonly SessionState[] = [
-  "Active",
-  "Connected",
-  "ConnectQuery",
-  "Shadow",
-  "Disconnected",
-  "Idle",
-  "Listen",
-  "Reset",
-  "Down",
-  "Init",
-];
 
 /**
  * quser and qwinsta print `Disc` (and `Conn`, `ConnQ` for the longer states) in their STATE
