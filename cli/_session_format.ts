@@ -12,7 +12,6 @@ import {
   CliError,
   type CliIO,
   type Column,
-  describeFailure,
   ExitCode,
   formatTable,
   humanBytes,
@@ -20,6 +19,7 @@ import {
   humanTime,
   parseSecondsOption,
 } from "./common.ts";
+import { describeFailure } from "./_failure.ts";
 import { NonblockingCallError, ServerTimeoutError, TargetChangedError } from "../mod.ts";
 import type { FanOutOptions, ProcessInfo, ServerResult, Session } from "../mod.ts";
 

@@ -7,14 +7,8 @@
  * @module
  */
 
-import {
-  type CliContext,
-  CliError,
-  type Column,
-  describeFailure,
-  ExitCode,
-  printJson,
-} from "./common.ts";
+import { type CliContext, CliError, type Column, ExitCode, printJson } from "./common.ts";
+import { describeFailure } from "./_failure.ts";
 import {
   getSession,
   listProcesses,

@@ -7,8 +7,6 @@
  * @module
  */
 
-import { LibraryLoadError, TargetChangedError, WindowsError } from "../mod.ts";
-
 /** Process exit codes, documented in the README. */
 export const ExitCode = {
   /** Everything asked for was done. */
@@ -308,29 +306,4 @@ export function humanTime(date: Date | null | undefined): string {
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
     `${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-/** Maps any thrown value to the one line and exit code the CLI reports. */
-export function describeFailure(error: unknown): { message: string; exitCode: ExitCode } {
-  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
-  if (error instanceof WindowsError) {
-    return { message: error.message, exitCode: ExitCode.WindowsError };
-  }
-  if (error instanceof TargetChangedError) {
-    return { message: error.message, exitCode: ExitCode.TargetChanged };
-  }
-  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    return { message: error.message, exitCode: ExitCode.Permission };
-  }
-  if (error instanceof Deno.errors.NotSupported) {
-    return { message: error.message, exitCode: ExitCode.Unsupported };
-  }
-  if (error instanceof LibraryLoadError) {
-    return { message: error.message, exitCode: ExitCode.Unsupported };
-  }
-  if (error instanceof TypeError || error instanceof RangeError) {
-    return { message: error.message, exitCode: ExitCode.Usage };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { message, exitCode: ExitCode.WindowsError };
 }

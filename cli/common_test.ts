@@ -3,7 +3,6 @@ import {
   CliError,
   collect,
   confirm,
-  describeFailure,
   ExitCode,
   formatTable,
   humanBytes,
@@ -15,6 +14,7 @@ import {
   parseSecondsOption,
   printJson,
 } from "./common.ts";
+import { describeFailure } from "./_failure.ts";
 import { main, VERSION } from "./main.ts";
 import {
   LibraryLoadError,

@@ -18,14 +18,7 @@
  */
 
 import type { Command } from "./commander.ts";
-import {
-  type CliContext,
-  type CliIO,
-  denoIO,
-  describeFailure,
-  ExitCode,
-  setTableWidth,
-} from "./common.ts";
+import { type CliContext, type CliIO, denoIO, ExitCode, setTableWidth } from "./common.ts";
 import { helpWidth, renderRootHelp } from "./_root_help.ts";
 
 export type { CliContext, CliIO } from "./common.ts";
@@ -321,6 +314,8 @@ export async function main(
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
+    // Loaded only on failure: it needs the library's error classes (cli/_failure.ts).
+    const { describeFailure } = await import("./_failure.ts");
     const { message, exitCode } = describeFailure(error);
     io.err(`winsession: ${message}\n`);
     // A stack trace only on request: WINSESSION_DEBUG=1 (read only if --allow-env grants it).

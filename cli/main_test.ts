@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 
 import { CommanderError } from "./commander.ts";
-import { describeFailure, ExitCode } from "./common.ts";
+import { ExitCode } from "./common.ts";
+import { describeFailure } from "./_failure.ts";
 import { buildProgram, COMMANDS, main, rootHelp, VERSION } from "./main.ts";
 import { helpWidth } from "./_root_help.ts";
 import { recordingIO } from "./_testing.ts";

@@ -13,12 +13,12 @@ import {
   type CliIO,
   collect,
   confirm,
-  describeFailure,
   ExitCode,
   formatTable,
   parseDword,
   printJson,
 } from "./common.ts";
+import { describeFailure } from "./_failure.ts";
 import {
   isElevated,
   listProcesses,
