@@ -38,6 +38,7 @@ import {
   NonblockingCallError,
   WindowsError,
 } from "./errors.ts";
+import { kernel32 } from "./load.ts";
 
 /**
  * A nonblocking call that failed in less than this many milliseconds is repeated synchronously
@@ -170,11 +171,79 @@ export function checkResult(functionName: string, code: number): void {
 }
 
 /**
+ * What {@linkcode callTwinsStatus} gives for a call that returned FALSE without setting the
+ * thread's last error (Wine's WTS stubs do): no Win32 error code is 0xFFFFFFFF.
+ */
+export const FAILED_WITHOUT_CODE = 0xffff_ffff;
+
+/**
+ * The error a failed call's status (from {@linkcode callTwinsStatus}) stands for.
+ *
+ * @param functionName The function that failed.
+ * @param status Its nonzero status.
+ * @returns The error to throw.
+ */
+export function failureOf(functionName: string, status: number): WindowsError {
+  return status === FAILED_WITHOUT_CODE
+    ? new WindowsError(functionName, ERROR_SUCCESS, "the call failed without setting an error code")
+    : WindowsError.fromCode(functionName, status);
+}
+
+/** Runs a BOOL call on the main thread: `ERROR_SUCCESS`, or its last error. */
+function statusOf(blocking: () => number): number {
+  clearLastError();
+  if (blocking() !== 0) return ERROR_SUCCESS;
+  const code = kernel32().GetLastError();
+  return code === ERROR_SUCCESS ? FAILED_WITHOUT_CODE : code;
+}
+
+/**
+ * Runs one idempotent BOOL-returning call the way `mode` says and gives its status:
+ * `ERROR_SUCCESS` when it returned TRUE, else the Win32 code of its failure
+ * ({@linkcode FAILED_WITHOUT_CODE} when it set none): for callers that answer some codes
+ * themselves (such as ERROR_NONE_MAPPED or ERROR_INSUFFICIENT_BUFFER of LookupAccountSidW,
+ * expected per distinct SID) without building an error, with its stack and system message, for
+ * each. `blocking` and `nonblocking` must be the same call with the same arguments: the blocking
+ * one is the honest way to read the code of a nonblocking failure (see the module
+ * documentation). Prefer {@linkcode callBoolStatus}, which builds both from one argument list.
+ *
+ * @param mode How to run it.
+ * @param functionName The function, for the errors thrown (abandoned, or too slow to repeat).
+ * @param blocking The call on the main thread.
+ * @param nonblocking The same call on the thread pool.
+ * @returns `ERROR_SUCCESS` or the failure's code.
+ * @throws {AbandonedError} When `mode` was abandoned before or during the call.
+ * @throws {NonblockingCallError} When the pool attempt failed too slowly to repeat.
+ */
+export async function callTwinsStatus(
+  mode: CallMode,
+  functionName: string,
+  blocking: () => number,
+  nonblocking: () => Promise<number>,
+): Promise<number> {
+  if (!mode.nonblocking) return statusOf(blocking);
+  if (mode.abandoned) throw new AbandonedError(functionName);
+  const started = performance.now();
+  if ((await nonblocking()) !== 0) return ERROR_SUCCESS;
+  if (mode.abandoned) throw new AbandonedError(functionName);
+  const elapsed = performance.now() - started;
+  if (elapsed > FAST_FAILURE_MS) {
+    throw new NonblockingCallError(
+      functionName,
+      mode.server,
+      elapsed,
+      "it ran on a worker thread and failed too slowly to repeat on the main thread",
+    );
+  }
+  // The failure's code is on a pool thread: repeat the call here and read this thread's code.
+  return statusOf(blocking);
+}
+
+/**
  * Runs one idempotent BOOL-returning call the way `mode` says, throwing a
- * {@linkcode WindowsError} (or a {@linkcode NonblockingCallError}) on FALSE. `blocking` and
- * `nonblocking` must be the same call with the same arguments: the blocking one is the honest
- * way to read the code of a nonblocking failure (see the module documentation). Prefer
- * {@linkcode callBool}, which builds both from one argument list.
+ * {@linkcode WindowsError} (or a {@linkcode NonblockingCallError}) on FALSE: see
+ * {@linkcode callTwinsStatus}. Prefer {@linkcode callBool}, which builds both from one argument
+ * list.
  *
  * @param mode How to run it.
  * @param functionName The function, for the error.
@@ -188,27 +257,8 @@ export async function callTwins(
   blocking: () => number,
   nonblocking: () => Promise<number>,
 ): Promise<void> {
-  if (!mode.nonblocking) {
-    clearLastError();
-    if (blocking() === 0) throw WindowsError.fromLastError(functionName);
-    return;
-  }
-  if (mode.abandoned) throw new AbandonedError(functionName);
-  const started = performance.now();
-  if ((await nonblocking()) !== 0) return;
-  if (mode.abandoned) throw new AbandonedError(functionName);
-  const elapsed = performance.now() - started;
-  if (elapsed > FAST_FAILURE_MS) {
-    throw new NonblockingCallError(
-      functionName,
-      mode.server,
-      elapsed,
-      "it ran on a worker thread and failed too slowly to repeat on the main thread",
-    );
-  }
-  // The failure's code is on a pool thread: repeat the call here and read this thread's code.
-  clearLastError();
-  if (blocking() === 0) throw WindowsError.fromLastError(functionName);
+  const status = await callTwinsStatus(mode, functionName, blocking, nonblocking);
+  if (status !== ERROR_SUCCESS) throw failureOf(functionName, status);
 }
 
 /**
@@ -246,6 +296,44 @@ export function callBool<S extends object, N extends TwinName<S>>(
   const nonblocking = symbol(symbols, `${name}Async`);
   const prepare = options?.prepare;
   return callTwins(
+    mode,
+    name,
+    () => (prepare?.(), blocking(...args) as number),
+    () => (prepare?.(), nonblocking(...args) as Promise<number>),
+  );
+}
+
+/**
+ * {@linkcode callBool}'s status instead of its throw (see {@linkcode callTwinsStatus}): for
+ * calls whose expected failures the caller answers itself.
+ *
+ * @example
+ * ```ts ignore
+ * import { callBoolStatus, failureOf } from "./call.ts";
+ *
+ * const status = await callBoolStatus(mode, advapi32(), "LookupAccountSidW", args);
+ * if (status === ERROR_NONE_MAPPED) return null;
+ * if (status !== ERROR_SUCCESS) throw failureOf("LookupAccountSidW", status);
+ * ```
+ *
+ * @param mode How to run it.
+ * @param symbols An opened library's symbols.
+ * @param name The blocking symbol's name (the twin's is `name + "Async"`).
+ * @param args The arguments of both.
+ * @param options A `prepare` step before every attempt.
+ * @returns `ERROR_SUCCESS` or the failure's code ({@linkcode FAILED_WITHOUT_CODE} if none).
+ */
+export function callBoolStatus<S extends object, N extends TwinName<S>>(
+  mode: CallMode,
+  symbols: S,
+  name: N,
+  args: ArgsOf<S[N]>,
+  options?: TwinCallOptions,
+): Promise<number> {
+  const blocking = symbol(symbols, name);
+  const nonblocking = symbol(symbols, `${name}Async`);
+  const prepare = options?.prepare;
+  return callTwinsStatus(
     mode,
     name,
     () => (prepare?.(), blocking(...args) as number),

@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import {
   callBool,
   callBoolBlocking,
+  callBoolStatus,
   callHandle,
   checkResult,
   decodeThenFree,
+  FAILED_WITHOUT_CODE,
+  failureOf,
   freeBlock,
   OutBlock,
   tryBool,
@@ -14,6 +17,7 @@ import {
   ERROR_ACCESS_DENIED,
   ERROR_CTX_WINSTATION_NOT_FOUND,
   ERROR_INVALID_HANDLE,
+  ERROR_SUCCESS,
   RPC_S_SERVER_UNAVAILABLE,
   WindowsError,
 } from "./errors.ts";
@@ -188,4 +192,34 @@ Deno.test("the helpers' types: twins only where an …Async twin exists, argumen
     callBoolBlocking(wts, "WTSOpenServerW", [null]);
   };
   assert.equal(typeof typed, "function");
+});
+
+Deno.test("callBoolStatus gives the code instead of throwing, on the main thread and the pool", async () => {
+  useDoubles();
+  const out = new OutBlock();
+  const wts = wtsapi32();
+  assert.equal(await callBoolStatus(blocking, wts, "WTSEnumerateSessionsW", enumerateArgs(out)), 0);
+  wts.WTSFreeMemory(out.pointer());
+  doubles.failNext("WTSEnumerateSessionsW", ERROR_ACCESS_DENIED, 1);
+  assert.equal(
+    await callBoolStatus(blocking, wts, "WTSEnumerateSessionsW", enumerateArgs(out)),
+    ERROR_ACCESS_DENIED,
+  );
+  // On the pool, the failure is repeated on the main thread for its code, as callBool does.
+  doubles.failNext("WTSEnumerateSessionsW", ERROR_ACCESS_DENIED, 2);
+  const before = doubles.calls("WTSEnumerateSessionsW");
+  assert.equal(
+    await callBoolStatus(pooled, wts, "WTSEnumerateSessionsW", enumerateArgs(out)),
+    ERROR_ACCESS_DENIED,
+  );
+  assert.equal(doubles.calls("WTSEnumerateSessionsW") - before, 2);
+  assertNoLeaks();
+});
+
+Deno.test("failureOf: the WindowsError of a status, and of a failure that set no code", () => {
+  const denied = failureOf("LookupAccountSidW", ERROR_ACCESS_DENIED);
+  assert.ok(isWindowsError(ERROR_ACCESS_DENIED, "LookupAccountSidW")(denied));
+  const silent = failureOf("WTSEnumerateSessionsW", FAILED_WITHOUT_CODE);
+  assert.equal(silent.code, ERROR_SUCCESS);
+  assert.match(silent.message, /failed without setting an error code/);
 });

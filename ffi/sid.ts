@@ -10,6 +10,8 @@
  * @module
  */
 
+import type { PackedArea } from "./_packed_area.ts";
+
 /** `SID_REVISION`: the only revision Windows defines. */
 export const SID_REVISION = 1;
 /** `SID_MAX_SUB_AUTHORITIES`. */
@@ -212,6 +214,37 @@ export class SidTextCache {
       SID_HEADER_SIZE,
     );
     return this.#textOf(this.#scratchWords, 0, bytes >>> 2);
+  }
+
+  /**
+   * The text of the SID at `address` inside a mapped packed area (see {@linkcode PackedArea}),
+   * read from the area's words with no native call; a SID that is not 4-aligned or whose header
+   * says it runs past the area is read by {@linkcode SidTextCache.read} instead.
+   *
+   * @example
+   * ```ts ignore
+   * const area = PackedArea.map(view, size, count, [{ offset: 16, kind: "sid" }]);
+   * const text = area === null ? sids.read(address) : sids.readPacked(area, address);
+   * ```
+   *
+   * @param area The mapped area the SID lies in.
+   * @param address The SID's address as a number (non-zero).
+   * @returns The SID string.
+   * @throws {TypeError} If the memory there is not a valid SID.
+   */
+  readPacked(area: PackedArea, address: number): string {
+    const offset = address - area.start;
+    if ((offset & 3) === 0 && offset >= 0) {
+      const words = area.words;
+      const first = offset >>> 2;
+      // Byte 1 of the header, the sub-authority count (little-endian: bits 8–15 of word 0).
+      const count = (words[first]! >>> 8) & 0xff;
+      const n = 2 + count;
+      if (count <= SID_MAX_SUB_AUTHORITIES && first + n <= words.length) {
+        return this.#textOf(words, first, n);
+      }
+    }
+    return this.read(address);
   }
 
   /** The cached text of the SID in `words[first, first + n)`, formatted on first sight. */

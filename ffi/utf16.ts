@@ -20,6 +20,7 @@
  */
 
 import { kernel32 } from "./load.ts";
+import { shortString } from "./_short_strings.ts";
 
 /** Shared decoder: non-fatal, so lone surrogates become U+FFFD rather than an exception. */
 const decoder = new TextDecoder("utf-16le");
@@ -61,20 +62,31 @@ const shortUnits: Uint16Array<ArrayBuffer>[] = [];
 let alignScratch = new Uint16Array(256);
 
 /**
- * The string of `units[start..end)`, lone surrogates replaced by U+FFFD. Every unit is OR-ed
- * together while it is copied: below 0xD800 none can be a surrogate, and the well-formedness
- * check is skipped. (Measured on 13-unit names: ~60 ns each whether the OR is done here or in
- * the caller's scan for the NUL; `String.fromCharCode.apply` itself is ~30 ns of it.)
+ * The string of `units[start..end)`, lone surrogates replaced by U+FFFD.
+ *
+ * Up to 32 units (`SHORT_CALL_UNITS` of ffi/_short_strings.ts) (nearly every name Windows returns) the string is made
+ * by one written-out `String.fromCharCode` call (ffi/_short_strings.ts: ≈38 ns for a 13-unit
+ * name against ≈66–86 through `apply`, measured on bench/decode_bench.ts' block), then checked
+ * with `isWellFormed` only if some unit is at or above 0xD800 (the OR of the units, which the
+ * caller's scan for the NUL may pass as `seen`). Longer strings copy into a plain array reused
+ * per length for `fromCharCode.apply` (which reads a plain array about twice as fast as a
+ * `Uint16Array`), the longest through `TextDecoder`.
  */
-function unitsToString(units: Uint16Array, start: number, end: number): string {
+function unitsToString(units: Uint16Array, start: number, end: number, seen = -1): string {
   const length = end - start;
   if (length <= 0) return "";
   if (length > SHORT_STRING_UNITS) return decoder.decode(units.subarray(start, end));
-  let codes = charCodesByLength[length];
-  if (codes === undefined) codes = charCodesByLength[length] = new Array<number>(length).fill(0);
-  let seen = 0;
-  for (let k = 0; k < length; k++) seen |= codes[k] = units[start + k]!;
-  const text = String.fromCharCode.apply(null, codes);
+  let text = shortString(units, start, length);
+  if (text === undefined) {
+    let codes = charCodesByLength[length];
+    if (codes === undefined) codes = charCodesByLength[length] = new Array<number>(length).fill(0);
+    seen = 0;
+    for (let k = 0; k < length; k++) seen |= codes[k] = units[start + k]!;
+    text = String.fromCharCode.apply(null, codes);
+  } else if (seen < 0) {
+    seen = 0;
+    for (let k = start; k < end; k++) seen |= units[k]!;
+  }
   return seen < 0xd800 || text.isWellFormed() ? text : text.toWellFormed();
 }
 
@@ -181,8 +193,9 @@ export function decodeWide(bytes: Uint8Array, byteOffset = 0, maxUnits?: number)
 export function decodeWideUnits(units: Uint16Array, start = 0, maxUnits?: number): string {
   const stop = maxUnits === undefined ? units.length : Math.min(units.length, start + maxUnits);
   let end = start;
-  while (end < stop && units[end] !== 0) end++;
-  return unitsToString(units, start, end);
+  let seen = 0; // the OR of the units, for unitsToString's surrogate check
+  for (let unit; end < stop && (unit = units[end]!) !== 0; end++) seen |= unit;
+  return unitsToString(units, start, end, seen);
 }
 
 /**

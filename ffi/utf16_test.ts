@@ -82,7 +82,9 @@ Deno.test("decodeWide() replaces a lone surrogate with U+FFFD instead of throwin
 
 Deno.test("decodeWide() gives the same text below, at and above the short-string cut-off", () => {
   const decoder = new TextDecoder("utf-16le");
-  for (const length of [1, 2, 13, SHORT_STRING_UNITS - 1, SHORT_STRING_UNITS, 257, 300, 5000]) {
+  // Every length of the written-out calls (1–32, ffi/_short_strings.ts) and its edges.
+  const lengths = Array.from({ length: 34 }, (_, i) => i + 1);
+  for (const length of [...lengths, SHORT_STRING_UNITS - 1, SHORT_STRING_UNITS, 257, 300, 5000]) {
     for (const fill of ["a", "é", "漢", "😀", "\ud800", "\udc00"]) {
       const units = new Uint16Array(length + 1);
       for (let i = 0; i < length; i++) units[i] = fill.charCodeAt(i % fill.length);
@@ -196,4 +198,23 @@ Deno.test("pointerArray() rejects a NUL, naming what it is", () => {
     name: "TypeError",
     message: /^path contains a NUL character/,
   });
+});
+
+Deno.test("_short_strings.ts is what scripts/gen_short_strings.ts makes", async () => {
+  const { shortStringsSource } = await import("../scripts/gen_short_strings.ts");
+  const onDisk = Deno.readTextFileSync(new URL("./_short_strings.ts", import.meta.url));
+  assert.equal(
+    onDisk,
+    shortStringsSource(),
+    "run: deno run --allow-write scripts/gen_short_strings.ts",
+  );
+});
+
+Deno.test("decodeWideUnits() of a surrogate pair split by the cut-off at 32 units", () => {
+  // 31 × "a" then "😀": 33 units, the pair straddling the last written-out length.
+  const text = "a".repeat(31) + "😀";
+  const units = new Uint16Array(text.length + 1);
+  for (let i = 0; i < text.length; i++) units[i] = text.charCodeAt(i);
+  assert.equal(decodeWideUnits(units), text);
+  assert.equal(decodeWideUnits(units, 0, 32), "a".repeat(31) + "\ufffd");
 });

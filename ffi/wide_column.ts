@@ -1,25 +1,13 @@
 /**
  * The `LPWSTR` columns of the arrays Windows returns (`WTS_PROCESS_INFOW[]`,
- * `WTS_SESSION_INFOW[]`, …): every row's string of one pointer field, read from ONE copy of the
- * packed string area when Windows packed the strings after the structs, as it does.
+ * `WTS_SESSION_INFOW[]`, …): every row's string of one pointer field, read from ONE mapping of
+ * the packed string area when Windows packed the strings after the structs, as it does.
  *
  * @module
  */
 
-import { kernel32 } from "./load.ts";
+import { addressAt, PackedArea } from "./_packed_area.ts";
 import { decodeWideUnits, readWide } from "./utf16.ts";
-
-/**
- * The distance up to which two readable addresses prove everything between them readable:
- * memory is mapped and protected in whole pages, and 4 KiB is the smallest page Windows uses.
- */
-const PAGE_BYTES = 4096;
-
-/** A pointer field of a struct as a number: two DWORDs, no BigInt (x64 user-space addresses
- * stay far below 2^53, so the number is exact). */
-function addressAt(view: DataView, byteOffset: number): number {
-  return view.getUint32(byteOffset, true) + view.getUint32(byteOffset + 4, true) * 0x1_0000_0000;
-}
 
 /**
  * The `LPWSTR` field at `firstOffset + i * stride` of `count` structs in `view` (a column of an
@@ -27,12 +15,10 @@ function addressAt(view: DataView, byteOffset: number): number {
  * decoder builds each row's object in one pass with no array of strings in between.
  *
  * Windows returns such arrays as one allocation with the strings packed after the structs. When
- * the non-null pointers ascend with steps of at most one page, every byte from the first string
- * to the last string's NUL lies in a page holding a string, so is readable: then the constructor
- * copies the whole area with ONE `copyInto` (the last string measured with one `lstrlenW`) and
- * every string is decoded from that copy, instead of `lstrlenW` + `copyInto` per string. Any
- * other layout falls back to {@linkcode readWide} per string, so the result never depends on the
- * layout.
+ * the pointers show that layout, every string is decoded from ONE mapping of the packed area
+ * ({@linkcode PackedArea}: no copy, no native call per string) instead of `lstrlenW` +
+ * `copyInto` per string. Any other layout falls back to {@linkcode readWide} per string, so the
+ * result never depends on the layout.
  *
  * @example A column of names
  * ```ts ignore
@@ -46,41 +32,37 @@ function addressAt(view: DataView, byteOffset: number): number {
  */
 export class WideColumn {
   readonly #view: DataView;
-  /** The packed string area's copy, or `null` when the strings are read one at a time. */
+  /** The packed area's `WCHAR`s, or `null` when the strings are read one at a time. */
   readonly #units: Uint16Array | null = null;
-  /** The address `#units[0]` was copied from. */
-  readonly #first: number = 0;
+  /** The address `#units[0]` is at. */
+  readonly #start: number = 0;
 
   /**
-   * Scans the column's pointers and, when they are packed, copies the string area once.
+   * Scans the column's pointers and, when they are packed, maps the string area once.
    *
    * @param view A view over the struct array.
    * @param firstOffset The pointer field's offset in the first struct.
    * @param stride The struct size.
    * @param count How many structs.
+   * @param area The area mapped for several columns at once (see {@linkcode PackedArea.map}),
+   * when the caller has one: `null` reads every string on its own; omitted, the column maps its
+   * own.
    */
-  constructor(view: DataView, firstOffset: number, stride: number, count: number) {
+  constructor(
+    view: DataView,
+    firstOffset: number,
+    stride: number,
+    count: number,
+    area?: PackedArea | null,
+  ) {
     this.#view = view;
-    let first = 0;
-    let last = 0;
-    for (let i = 0, at = firstOffset; i < count; i++, at += stride) {
-      const address = addressAt(view, at);
-      if (address === 0) continue;
-      if (first === 0) first = address;
-      else if (address < last || address - last > PAGE_BYTES || ((address - first) & 1) !== 0) {
-        return; // not packed: read each string on its own
-      }
-      last = address;
+    const packed = area === undefined
+      ? PackedArea.map(view, stride, count, [{ offset: firstOffset, kind: "wide" }])
+      : area;
+    if (packed !== null) {
+      this.#units = packed.units;
+      this.#start = packed.start;
     }
-    if (first === 0 || first === last) return;
-    const lastLength = kernel32().lstrlenW(Deno.UnsafePointer.create(BigInt(last)));
-    const units = new Uint16Array((last - first) / 2 + lastLength + 1);
-    Deno.UnsafePointerView.copyInto(
-      Deno.UnsafePointer.create(BigInt(first))!,
-      new Uint8Array(units.buffer),
-    );
-    this.#units = units;
-    this.#first = first;
   }
 
   /**
@@ -97,8 +79,8 @@ export class WideColumn {
   at(byteOffset: number): string {
     const address = addressAt(this.#view, byteOffset);
     if (address === 0) return "";
-    // Every string of a packed column ends at the latest at the last one's NUL, copied as well.
-    if (this.#units !== null) return decodeWideUnits(this.#units, (address - this.#first) >>> 1);
+    // A packed string ends at its NUL, at the latest the area's last string's NUL.
+    if (this.#units !== null) return decodeWideUnits(this.#units, (address - this.#start) >>> 1);
     return readWide(Deno.UnsafePointer.create(BigInt(address)));
   }
 }

@@ -18,6 +18,7 @@
 
 import { WTS_PROCESS_INFO_EXW, WTS_PROCESS_INFOW } from "./layouts.ts";
 import { durationDwordsToMs } from "./filetime.ts";
+import { addressAt, PackedArea } from "./_packed_area.ts";
 import { SidTextCache } from "./sid.ts";
 import { WideColumn } from "./wide_column.ts";
 
@@ -63,12 +64,33 @@ function arrayView(block: Deno.PointerObject, count: number, size: number): Data
   return new DataView(Deno.UnsafePointerView.getArrayBuffer(block, count * size));
 }
 
+/**
+ * The name and SID columns of a process array: ONE mapping of the area Windows packs both into
+ * after the structs (name, then SID, row after row), when the pointers show that layout.
+ */
+function processColumns(
+  view: DataView,
+  size: number,
+  count: number,
+  offsets: { pProcessName: number; pUserSid: number },
+): { names: WideColumn; area: PackedArea | null } {
+  const area = PackedArea.map(view, size, count, [
+    { offset: offsets.pProcessName, kind: "wide" },
+    { offset: offsets.pUserSid, kind: "sid" },
+  ]);
+  return { names: new WideColumn(view, offsets.pProcessName, size, count, area), area };
+}
+
 /** The text of the SID whose pointer is at `byteOffset`, `null` for a null pointer. */
-function sidAt(sids: SidTextCache, view: DataView, byteOffset: number): string | null {
-  // Two DWORDs as one number: x64 user-space addresses stay far below 2^53, and no BigInt.
-  const address = view.getUint32(byteOffset, true) +
-    view.getUint32(byteOffset + 4, true) * 0x1_0000_0000;
-  return address === 0 ? null : sids.read(address);
+function sidAt(
+  sids: SidTextCache,
+  area: PackedArea | null,
+  view: DataView,
+  byteOffset: number,
+): string | null {
+  const address = addressAt(view, byteOffset);
+  if (address === 0) return null;
+  return area === null ? sids.read(address) : sids.readPacked(area, address);
 }
 
 /**
@@ -98,7 +120,7 @@ export function decodeProcessInfoW(
   if (count === 0) return [];
   const { size, offsets } = WTS_PROCESS_INFOW;
   const view = arrayView(block, count, size);
-  const names = new WideColumn(view, offsets.pProcessName, size, count);
+  const { names, area } = processColumns(view, size, count, offsets);
   const sids = new SidTextCache();
   const rows: ProcessInfo[] = [];
   for (let i = 0, base = 0; i < count; i++, base += size) {
@@ -109,7 +131,7 @@ export function decodeProcessInfoW(
       pid: view.getUint32(base + offsets.ProcessId, true),
       name: names.at(base + offsets.pProcessName),
       sessionId,
-      userSid: sidAt(sids, view, base + offsets.pUserSid),
+      userSid: sidAt(sids, area, view, base + offsets.pUserSid),
       user: "",
       threads: null,
       handles: null,
@@ -158,7 +180,7 @@ export function decodeProcessInfoExW(
   if (count === 0) return [];
   const { size, offsets } = WTS_PROCESS_INFO_EXW;
   const view = arrayView(block, count, size);
-  const names = new WideColumn(view, offsets.pProcessName, size, count);
+  const { names, area } = processColumns(view, size, count, offsets);
   const sids = new SidTextCache();
   const { UserTime, KernelTime } = offsets;
   const rows: ProcessInfo[] = new Array(count);
@@ -168,7 +190,7 @@ export function decodeProcessInfoExW(
       pid: view.getUint32(base + offsets.ProcessId, true),
       name: names.at(base + offsets.pProcessName),
       sessionId: view.getUint32(base + offsets.SessionId, true),
-      userSid: sidAt(sids, view, base + offsets.pUserSid),
+      userSid: sidAt(sids, area, view, base + offsets.pUserSid),
       user: "",
       threads: view.getUint32(base + offsets.NumberOfThreads, true),
       handles: view.getUint32(base + offsets.HandleCount, true),
