@@ -13,6 +13,7 @@
  */
 
 import { kernel32 } from "./load.ts";
+import { decodeWideUnits } from "./utf16.ts";
 
 /**
  * The distance up to which two readable addresses prove everything between them readable:
@@ -21,6 +22,9 @@ import { kernel32 } from "./load.ts";
  * page Windows uses.
  */
 export const PAGE_BYTES = 4096;
+
+/** The largest area mapped (offsets are kept as int32); a larger one is read item by item. */
+const MAX_AREA_BYTES = 0x7fff_0000;
 
 /** A pointer field of a struct as a number: two DWORDs, no BigInt (x64 user-space addresses
  * stay far below 2^53, so the number is exact). */
@@ -48,7 +52,9 @@ function itemBytes(kind: PackedKind, address: number): number {
 
 /**
  * A mapped packed area: `bytes[i]`, `units[i]` and `words[i]` are the byte, `WCHAR` and DWORD at
- * `start + i`, `start + 2i` and `start + 4i`. `start` is 4-aligned.
+ * `start + i`, `start + 2i` and `start + 4i`. `start` is 4-aligned. `offsets[c][row]` is where
+ * column `c`'s item of `row` lies in it (a byte offset; -1 for a NULL pointer), recorded by the
+ * scan that proved the layout, so a decoder does not read the pointers a second time.
  *
  * @example
  * ```ts ignore
@@ -69,12 +75,26 @@ export class PackedArea {
   readonly units: Uint16Array;
   /** The area as DWORDs (a 4-aligned address `a` is `words[(a - start) / 4]`). */
   readonly words: Uint32Array;
+  /** Per column, per row: the item's byte offset in the area, -1 for a NULL pointer. */
+  readonly offsets: readonly Int32Array[];
 
-  private constructor(start: number, buffer: ArrayBuffer) {
+  private constructor(start: number, buffer: ArrayBuffer, offsets: Int32Array[]) {
     this.start = start;
+    this.offsets = offsets;
     this.bytes = new Uint8Array(buffer);
     this.units = new Uint16Array(buffer, 0, buffer.byteLength >>> 1);
     this.words = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
+  }
+
+  /**
+   * The string at byte offset `offset` of the area (`""` for -1, a NULL pointer): up to its NUL,
+   * at the latest the area's last string's NUL.
+   *
+   * @param offset One of {@linkcode PackedArea.offsets}' entries of a `"wide"` column.
+   * @returns The decoded string; lone surrogates become U+FFFD.
+   */
+  wide(offset: number): string {
+    return offset < 0 ? "" : decodeWideUnits(this.units, offset >>> 1);
   }
 
   /**
@@ -103,16 +123,26 @@ export class PackedArea {
   ): PackedArea | null {
     let first = 0;
     let last = 0;
-    const lastOf = new Array<number>(columns.length).fill(0);
+    // The columns as typed arrays, read in the loop without a property load per row.
+    const fields = Int32Array.from(columns, (column) => column.offset);
+    const wide = Uint8Array.from(columns, (column) => (column.kind === "wide" ? 1 : 0));
+    const lastOf = new Float64Array(columns.length);
+    // Each item's distance from the first item (small integers, exact), -1 for NULL.
+    const offsets = columns.map(() => new Int32Array(count));
     for (let row = 0, base = 0; row < count; row++, base += stride) {
-      for (let c = 0; c < columns.length; c++) {
-        const address = addressAt(view, base + columns[c]!.offset);
-        if (address === 0) continue;
+      for (let c = 0; c < fields.length; c++) {
+        const address = addressAt(view, base + fields[c]!);
+        if (address === 0) {
+          offsets[c]![row] = -1;
+          continue;
+        }
         if (first === 0) first = address;
         else if (address < last || address - last > PAGE_BYTES) return null;
-        // Parity from the distance to `first` (a small integer; the address itself is beyond
-        // int32, where `&` costs a slow conversion per row); `first`'s own parity is below.
-        if (columns[c]!.kind === "wide" && ((address - first) & 1) !== 0) return null;
+        const distance = address - first;
+        // Parity from the distance (a small integer; the address itself is beyond int32, where
+        // `&` costs a slow conversion per row); `first`'s own parity is checked below.
+        if ((distance & wide[c]!) !== 0 || distance > MAX_AREA_BYTES) return null;
+        offsets[c]![row] = distance;
         last = lastOf[c] = address;
       }
     }
@@ -120,16 +150,23 @@ export class PackedArea {
     if (columns.some((column, c) => column.kind === "wide" && lastOf[c]! % 2 !== 0)) return null;
     // 4-aligned start: the bytes before `first` in its 4-byte group share its page.
     const start = first - (first % 4);
+    const shift = first - start;
+    if (shift !== 0) {
+      for (const column of offsets) {
+        for (let row = 0; row < count; row++) if (column[row]! >= 0) column[row]! += shift;
+      }
+    }
     let end = 0;
     for (let c = 0; c < columns.length; c++) {
       if (lastOf[c] !== 0) {
         end = Math.max(end, lastOf[c]! + itemBytes(columns[c]!.kind, lastOf[c]!));
       }
     }
+    if (end - start > MAX_AREA_BYTES) return null;
     const buffer = Deno.UnsafePointerView.getArrayBuffer(
       Deno.UnsafePointer.create(BigInt(start))!,
       end - start,
     );
-    return new PackedArea(start, buffer);
+    return new PackedArea(start, buffer, offsets);
   }
 }

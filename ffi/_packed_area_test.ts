@@ -43,8 +43,10 @@ function decode(view: DataView, count: number) {
       ? null
       : area === null
       ? sids.read(address)
-      : sids.readPacked(area, address);
-    return [names.at(i * STRIDE + 8), sid];
+      : sids.readPacked(area, area.offsets[1]![i]!);
+    const name = area === null ? names.at(i * STRIDE + 8) : area.wide(area.offsets[0]![i]!);
+    assert.equal(name, names.at(i * STRIDE + 8));
+    return [name, sid];
   });
   return { area, rows };
 }

@@ -217,24 +217,27 @@ export class SidTextCache {
   }
 
   /**
-   * The text of the SID at `address` inside a mapped packed area (see {@linkcode PackedArea}),
+   * The text of the SID at byte `offset` of a mapped packed area (see {@linkcode PackedArea}),
    * read from the area's words with no native call; a SID that is not 4-aligned or whose header
    * says it runs past the area is read by {@linkcode SidTextCache.read} instead.
    *
    * @example
    * ```ts ignore
    * const area = PackedArea.map(view, size, count, [{ offset: 16, kind: "sid" }]);
-   * const text = area === null ? sids.read(address) : sids.readPacked(area, address);
+   * const text = area === null ? sids.read(address) : sids.readPacked(area, area.offsets[0][row]);
    * ```
    *
    * @param area The mapped area the SID lies in.
-   * @param address The SID's address as a number (non-zero).
+   * @param offset Its byte offset there (one of `area.offsets`' entries, not -1).
    * @returns The SID string.
    * @throws {TypeError} If the memory there is not a valid SID.
    */
-  readPacked(area: PackedArea, address: number): string {
-    const offset = address - area.start;
-    if ((offset & 3) === 0 && offset >= 0) {
+  readPacked(area: PackedArea, offset: number): string {
+    // Never a read outside the area: an offset from anywhere but `area.offsets` is a bug.
+    if (!(offset >= 0 && offset < area.bytes.length)) {
+      throw new RangeError(`SID offset ${offset} outside the packed area`);
+    }
+    if ((offset & 3) === 0) {
       const words = area.words;
       const first = offset >>> 2;
       // Byte 1 of the header, the sub-authority count (little-endian: bits 8–15 of word 0).
@@ -244,7 +247,7 @@ export class SidTextCache {
         return this.#textOf(words, first, n);
       }
     }
-    return this.read(address);
+    return this.read(area.start + offset);
   }
 
   /** The cached text of the SID in `words[first, first + n)`, formatted on first sight. */

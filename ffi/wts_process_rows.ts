@@ -65,32 +65,54 @@ function arrayView(block: Deno.PointerObject, count: number, size: number): Data
 }
 
 /**
- * The name and SID columns of a process array: ONE mapping of the area Windows packs both into
- * after the structs (name, then SID, row after row), when the pointers show that layout.
+ * The name and SID of each row of a process array: from ONE mapping of the area Windows packs
+ * both into after the structs (name, then SID, row after row), at the offsets the layout scan
+ * recorded, when the pointers show that layout; else each read on its own.
  */
-function processColumns(
-  view: DataView,
-  size: number,
-  count: number,
-  offsets: { pProcessName: number; pUserSid: number },
-): { names: WideColumn; area: PackedArea | null } {
-  const area = PackedArea.map(view, size, count, [
-    { offset: offsets.pProcessName, kind: "wide" },
-    { offset: offsets.pUserSid, kind: "sid" },
-  ]);
-  return { names: new WideColumn(view, offsets.pProcessName, size, count, area), area };
-}
+class ProcessStrings {
+  readonly #area: PackedArea | null;
+  readonly #nameOffsets: Int32Array;
+  readonly #sidOffsets: Int32Array;
+  readonly #names: WideColumn;
+  readonly #sids = new SidTextCache();
+  readonly #view: DataView;
+  readonly #nameField: number;
+  readonly #sidField: number;
 
-/** The text of the SID whose pointer is at `byteOffset`, `null` for a null pointer. */
-function sidAt(
-  sids: SidTextCache,
-  area: PackedArea | null,
-  view: DataView,
-  byteOffset: number,
-): string | null {
-  const address = addressAt(view, byteOffset);
-  if (address === 0) return null;
-  return area === null ? sids.read(address) : sids.readPacked(area, address);
+  constructor(
+    view: DataView,
+    size: number,
+    count: number,
+    offsets: { pProcessName: number; pUserSid: number },
+  ) {
+    const area = PackedArea.map(view, size, count, [
+      { offset: offsets.pProcessName, kind: "wide" },
+      { offset: offsets.pUserSid, kind: "sid" },
+    ]);
+    this.#area = area;
+    this.#nameOffsets = area?.offsets[0] ?? new Int32Array(0);
+    this.#sidOffsets = area?.offsets[1] ?? new Int32Array(0);
+    this.#names = new WideColumn(view, offsets.pProcessName, size, count, area);
+    this.#view = view;
+    this.#nameField = offsets.pProcessName;
+    this.#sidField = offsets.pUserSid;
+  }
+
+  /** Row `row`'s image name; `base` is the row's struct offset. */
+  name(row: number, base: number): string {
+    if (this.#area !== null) return this.#area.wide(this.#nameOffsets[row]!);
+    return this.#names.at(base + this.#nameField);
+  }
+
+  /** Row `row`'s SID text, `null` for a NULL pointer. */
+  sid(row: number, base: number): string | null {
+    if (this.#area !== null) {
+      const offset = this.#sidOffsets[row]!;
+      return offset < 0 ? null : this.#sids.readPacked(this.#area, offset);
+    }
+    const address = addressAt(this.#view, base + this.#sidField);
+    return address === 0 ? null : this.#sids.read(address);
+  }
 }
 
 /**
@@ -120,8 +142,7 @@ export function decodeProcessInfoW(
   if (count === 0) return [];
   const { size, offsets } = WTS_PROCESS_INFOW;
   const view = arrayView(block, count, size);
-  const { names, area } = processColumns(view, size, count, offsets);
-  const sids = new SidTextCache();
+  const strings = new ProcessStrings(view, size, count, offsets);
   const rows: ProcessInfo[] = [];
   for (let i = 0, base = 0; i < count; i++, base += size) {
     const sessionId = view.getUint32(base + offsets.SessionId, true);
@@ -129,9 +150,9 @@ export function decodeProcessInfoW(
     rows.push({
       server,
       pid: view.getUint32(base + offsets.ProcessId, true),
-      name: names.at(base + offsets.pProcessName),
+      name: strings.name(i, base),
       sessionId,
-      userSid: sidAt(sids, area, view, base + offsets.pUserSid),
+      userSid: strings.sid(i, base),
       user: "",
       threads: null,
       handles: null,
@@ -180,24 +201,35 @@ export function decodeProcessInfoExW(
   if (count === 0) return [];
   const { size, offsets } = WTS_PROCESS_INFO_EXW;
   const view = arrayView(block, count, size);
-  const { names, area } = processColumns(view, size, count, offsets);
-  const sids = new SidTextCache();
-  const { UserTime, KernelTime } = offsets;
+  const strings = new ProcessStrings(view, size, count, offsets);
+  // The field offsets as locals: the loop reads them without a property load per field.
+  const {
+    ProcessId,
+    SessionId,
+    NumberOfThreads,
+    HandleCount,
+    PagefileUsage,
+    PeakPagefileUsage,
+    WorkingSetSize,
+    PeakWorkingSetSize,
+    UserTime,
+    KernelTime,
+  } = offsets;
   const rows: ProcessInfo[] = new Array(count);
   for (let i = 0, base = 0; i < count; i++, base += size) {
     rows[i] = {
       server,
-      pid: view.getUint32(base + offsets.ProcessId, true),
-      name: names.at(base + offsets.pProcessName),
-      sessionId: view.getUint32(base + offsets.SessionId, true),
-      userSid: sidAt(sids, area, view, base + offsets.pUserSid),
+      pid: view.getUint32(base + ProcessId, true),
+      name: strings.name(i, base),
+      sessionId: view.getUint32(base + SessionId, true),
+      userSid: strings.sid(i, base),
       user: "",
-      threads: view.getUint32(base + offsets.NumberOfThreads, true),
-      handles: view.getUint32(base + offsets.HandleCount, true),
-      pagefileBytes: view.getUint32(base + offsets.PagefileUsage, true),
-      peakPagefileBytes: view.getUint32(base + offsets.PeakPagefileUsage, true),
-      workingSetBytes: view.getUint32(base + offsets.WorkingSetSize, true),
-      peakWorkingSetBytes: view.getUint32(base + offsets.PeakWorkingSetSize, true),
+      threads: view.getUint32(base + NumberOfThreads, true),
+      handles: view.getUint32(base + HandleCount, true),
+      pagefileBytes: view.getUint32(base + PagefileUsage, true),
+      peakPagefileBytes: view.getUint32(base + PeakPagefileUsage, true),
+      workingSetBytes: view.getUint32(base + WorkingSetSize, true),
+      peakWorkingSetBytes: view.getUint32(base + PeakWorkingSetSize, true),
       userTimeMs: durationDwordsToMs(
         view.getUint32(base + UserTime, true),
         view.getUint32(base + UserTime + 4, true),
