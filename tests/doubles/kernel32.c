@@ -380,5 +380,11 @@ DBL_EXPORT UINT_ WINAPI_ K32(GetSystemDirectoryW)(wchar16 *buffer, UINT_ size) {
 
 DBL_EXPORT int WINAPI_ K32(lstrlenW)(const wchar16 *s) { return s ? (int)dbl_wcslen(s) : 0; }
 
+/* RtlMoveMemory: memmove (overlap allowed), as ntdll's. The library passes Length in a
+ * pointer-typed parameter (see ffi/kernel32.ts): the same 64-bit register. */
+DBL_EXPORT void WINAPI_ K32(RtlMoveMemory)(void *destination, const void *source, size_t length) {
+  memmove(destination, source, length);
+}
+
 /* Handles survive dbl_reset on purpose: they are the caller's to close, and an unclosed one must
  * keep showing in dbl_handles_outstanding. */
