@@ -135,6 +135,8 @@ const SID_SLOTS = 1 << SID_SLOT_BITS;
 interface SidEntry {
   words: Uint32Array;
   text: string;
+  /** Its position in {@linkcode SidTextCache.texts}. */
+  index: number;
   next: SidEntry | undefined;
 }
 
@@ -161,6 +163,10 @@ interface SidEntry {
  * ```
  */
 export class SidTextCache {
+  /** Every distinct SID read so far, as text, in the order first seen. */
+  readonly texts: string[] = [];
+  /** The position in {@linkcode SidTextCache.texts} of the SID read last. */
+  lastIndex = -1;
   /** Distinct SIDs by the top bits of their hash (chained on a collision): a plain array read,
    * cheaper than a `Map` lookup by a 32-bit key, which is often not a small integer. */
   readonly #slots: (SidEntry | undefined)[] = new Array(SID_SLOTS).fill(undefined);
@@ -265,11 +271,16 @@ export class SidTextCache {
       if (known.length !== n || known[n - 1] !== last) continue;
       let i = 0;
       while (i < n && known[i] === words[first + i]) i++;
-      if (i === n) return entry.text;
+      if (i === n) {
+        this.lastIndex = entry.index;
+        return entry.text;
+      }
     }
     const known = words.slice(first, first + n);
     const text = sidToString(new Uint8Array(known.buffer)); // validates revision and length
-    this.#slots[slot] = { words: known, text, next: head };
+    this.lastIndex = this.texts.length;
+    this.#slots[slot] = { words: known, text, index: this.lastIndex, next: head };
+    this.texts.push(text);
     return text;
   }
 }

@@ -59,6 +59,18 @@ export interface ProcessInfo {
   kernelTimeMs: number | null;
 }
 
+/**
+ * The distinct user SIDs of a decoded listing and each row's among them, so the caller fills in
+ * account names by index instead of a `Map` lookup by SID text per row (≈20 ns a row measured
+ * on 10,000 rows with 50 SIDs).
+ */
+export interface ProcessSidIndex {
+  /** The distinct SID texts, in the order first seen. */
+  texts: readonly string[];
+  /** Row `i`'s SID is `texts[rows[i]]`; -1 when the row has none. */
+  rows: Int32Array;
+}
+
 /** One `getArrayBuffer` over `count` structs of `size` bytes at `block`. */
 function arrayView(block: Deno.PointerObject, count: number, size: number): DataView {
   return new DataView(Deno.UnsafePointerView.getArrayBuffer(block, count * size));
@@ -70,6 +82,8 @@ function arrayView(block: Deno.PointerObject, count: number, size: number): Data
  * recorded, when the pointers show that layout; else each read on its own.
  */
 class ProcessStrings {
+  /** Each row's index in `sids.texts` (-1: no SID), kept only when the caller asked for it. */
+  readonly rowSids: Int32Array | null;
   readonly #area: PackedArea | null;
   readonly #nameOffsets: Int32Array;
   readonly #sidOffsets: Int32Array;
@@ -84,7 +98,9 @@ class ProcessStrings {
     size: number,
     count: number,
     offsets: { pProcessName: number; pUserSid: number },
+    indexed: boolean,
   ) {
+    this.rowSids = indexed ? new Int32Array(count) : null;
     const area = PackedArea.map(view, size, count, [
       { offset: offsets.pProcessName, kind: "wide" },
       { offset: offsets.pUserSid, kind: "sid" },
@@ -104,14 +120,30 @@ class ProcessStrings {
     return this.#names.at(base + this.#nameField);
   }
 
-  /** Row `row`'s SID text, `null` for a NULL pointer. */
-  sid(row: number, base: number): string | null {
+  /** The distinct SID texts; `rowSids` indexes them. */
+  get sidTexts(): readonly string[] {
+    return this.#sids.texts;
+  }
+
+  /** Row `row`'s SID text, `null` for a NULL pointer; `at` is where the row goes in the output. */
+  sid(row: number, base: number, at: number): string | null {
+    let text: string | null;
     if (this.#area !== null) {
       const offset = this.#sidOffsets[row]!;
-      return offset < 0 ? null : this.#sids.readPacked(this.#area, offset);
+      text = offset < 0 ? null : this.#sids.readPacked(this.#area, offset);
+    } else {
+      const address = addressAt(this.#view, base + this.#sidField);
+      text = address === 0 ? null : this.#sids.read(address);
     }
-    const address = addressAt(this.#view, base + this.#sidField);
-    return address === 0 ? null : this.#sids.read(address);
+    if (this.rowSids !== null) this.rowSids[at] = text === null ? -1 : this.#sids.lastIndex;
+    return text;
+  }
+
+  /** Hands the SID index of the first `rows` output rows to `sink`, if there is one. */
+  report(sink: ((index: ProcessSidIndex) => void) | undefined, rows: number): void {
+    if (sink !== undefined && this.rowSids !== null) {
+      sink({ texts: this.sidTexts, rows: this.rowSids.subarray(0, rows) });
+    }
   }
 }
 
@@ -131,6 +163,7 @@ class ProcessStrings {
  * @param count The number of rows.
  * @param server The `server` every row names (`""` for the local server).
  * @param session Keep only this session's rows (the basic enumeration has no session filter).
+ * @param sidIndex Given the rows' {@linkcode ProcessSidIndex}, when asked for.
  * @returns One object per row kept, `user` `""` (filled in by the account lookup).
  */
 export function decodeProcessInfoW(
@@ -138,11 +171,12 @@ export function decodeProcessInfoW(
   count: number,
   server: string,
   session?: number,
+  sidIndex?: (index: ProcessSidIndex) => void,
 ): ProcessInfo[] {
   if (count === 0) return [];
   const { size, offsets } = WTS_PROCESS_INFOW;
   const view = arrayView(block, count, size);
-  const strings = new ProcessStrings(view, size, count, offsets);
+  const strings = new ProcessStrings(view, size, count, offsets, sidIndex !== undefined);
   const rows: ProcessInfo[] = [];
   for (let i = 0, base = 0; i < count; i++, base += size) {
     const sessionId = view.getUint32(base + offsets.SessionId, true);
@@ -152,7 +186,7 @@ export function decodeProcessInfoW(
       pid: view.getUint32(base + offsets.ProcessId, true),
       name: strings.name(i, base),
       sessionId,
-      userSid: strings.sid(i, base),
+      userSid: strings.sid(i, base, rows.length),
       user: "",
       threads: null,
       handles: null,
@@ -164,6 +198,7 @@ export function decodeProcessInfoW(
       kernelTimeMs: null,
     });
   }
+  strings.report(sidIndex, rows.length);
   return rows;
 }
 
@@ -191,17 +226,19 @@ export function decodeProcessInfoW(
  * @param block The block's address.
  * @param count The number of rows.
  * @param server The `server` every row names (`""` for the local server).
+ * @param sidIndex Given the rows' {@linkcode ProcessSidIndex}, when asked for.
  * @returns One object per row, `user` `""` (filled in by the account lookup).
  */
 export function decodeProcessInfoExW(
   block: Deno.PointerObject,
   count: number,
   server: string,
+  sidIndex?: (index: ProcessSidIndex) => void,
 ): ProcessInfo[] {
   if (count === 0) return [];
   const { size, offsets } = WTS_PROCESS_INFO_EXW;
   const view = arrayView(block, count, size);
-  const strings = new ProcessStrings(view, size, count, offsets);
+  const strings = new ProcessStrings(view, size, count, offsets, sidIndex !== undefined);
   // The field offsets as locals: the loop reads them without a property load per field.
   const {
     ProcessId,
@@ -222,7 +259,7 @@ export function decodeProcessInfoExW(
       pid: view.getUint32(base + ProcessId, true),
       name: strings.name(i, base),
       sessionId: view.getUint32(base + SessionId, true),
-      userSid: strings.sid(i, base),
+      userSid: strings.sid(i, base, i),
       user: "",
       threads: view.getUint32(base + NumberOfThreads, true),
       handles: view.getUint32(base + HandleCount, true),
@@ -240,5 +277,6 @@ export function decodeProcessInfoExW(
       ),
     };
   }
+  strings.report(sidIndex, rows.length);
   return rows;
 }

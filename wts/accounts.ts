@@ -91,24 +91,55 @@ const TOKEN_QUERY = 0x0008;
 /** `TokenElevation` in `TOKEN_INFORMATION_CLASS`. */
 const TOKEN_ELEVATION = 20;
 
-/** Parses `"S-1-5-21-…"` into a binary SID, the inverse of `sidToString`. */
+/**
+ * Parses `"S-1-5-21-…"` into a binary SID, the inverse of `sidToString`: `S-1-`, an authority
+ * (decimal below 2^48, or `0x` and 12 hexadecimal digits), then at most 15 `-` sub-authorities
+ * of at most 32 bits. Written as one scan over the characters, without a regular expression or
+ * BigInt: a process listing parses one per distinct SID, and the regular-expression version was
+ * a tenth of `listProcesses` on 10,000 rows with 50 SIDs (measured).
+ */
 function sidFromString(text: string): Uint8Array<ArrayBuffer> {
-  const parts = /^S-1-(0x[0-9A-Fa-f]{12}|\d+)((?:-\d+){0,15})$/.exec(text);
-  const authority = parts ? BigInt(parts[1]!) : -1n;
-  if (!parts || authority < 0n || authority >= 1n << 48n) {
-    throw new TypeError(`Not a SID: ${JSON.stringify(text)} (expected S-1-<authority>-<rid>…)`);
+  const notSid = () =>
+    new TypeError(`Not a SID: ${JSON.stringify(text)} (expected S-1-<authority>-<rid>…)`);
+  if (!text.startsWith("S-1-")) throw notSid();
+  const end = text.length;
+  let at = 4;
+  let authority = 0;
+  if (text.startsWith("0x", at)) {
+    at += 2;
+    const digits = text.slice(at, at + 12);
+    if (digits.length !== 12 || !/^[0-9A-Fa-f]{12}$/.test(digits)) throw notSid();
+    authority = parseInt(digits, 16);
+    at += 12;
+  } else {
+    const first = at;
+    for (let c; at < end && (c = text.charCodeAt(at)) >= 48 && c <= 57; at++) {
+      authority = authority * 10 + (c - 48);
+    }
+    if (at === first) throw notSid();
   }
-  const subs = parts[2] === "" ? [] : parts[2]!.slice(1).split("-").map(Number);
+  if (authority >= 2 ** 48) throw notSid();
+  const subs: number[] = [];
+  while (at < end) {
+    if (text.charCodeAt(at) !== 45 || subs.length === 15) throw notSid(); // "-"
+    const first = ++at;
+    let sub = 0;
+    for (let c; at < end && (c = text.charCodeAt(at)) >= 48 && c <= 57; at++) {
+      sub = sub * 10 + (c - 48);
+    }
+    if (at === first) throw notSid();
+    if (sub > 0xffff_ffff) {
+      throw new TypeError(`Not a SID: sub-authority ${text.slice(first, at)} exceeds 32 bits`);
+    }
+    subs.push(sub);
+  }
   const bytes = new Uint8Array(8 + 4 * subs.length);
   const view = new DataView(bytes.buffer);
   bytes[0] = 1;
   bytes[1] = subs.length;
-  view.setUint16(2, Number(authority >> 32n)); // IdentifierAuthority is big-endian
-  view.setUint32(4, Number(authority & 0xffff_ffffn));
-  subs.forEach((sub, i) => {
-    if (sub > 0xffff_ffff) throw new TypeError(`Not a SID: sub-authority ${sub} exceeds 32 bits`);
-    view.setUint32(8 + 4 * i, sub, true);
-  });
+  view.setUint16(2, Math.floor(authority / 2 ** 32)); // IdentifierAuthority is big-endian
+  view.setUint32(4, authority % 2 ** 32);
+  subs.forEach((sub, i) => view.setUint32(8 + 4 * i, sub, true));
   return bytes;
 }
 

@@ -21,6 +21,7 @@ import {
   decodeProcessInfoExW,
   decodeProcessInfoW,
   type ProcessInfo,
+  type ProcessSidIndex,
 } from "../ffi/wts_process_rows.ts";
 import { type CallContext, checkDword, contextOptions, withContext } from "./_context.ts";
 import { enumerateLevel1, queryRequired } from "./_query.ts";
@@ -51,6 +52,7 @@ export interface TerminateProcessOptions extends ServerOption {
 async function listProcessesIn(
   context: CallContext,
   session: number | undefined,
+  sidIndex?: (index: ProcessSidIndex) => void,
 ): Promise<ProcessInfo[]> {
   if (session !== undefined) checkDword(session, "session id");
   const wts = wtsapi32();
@@ -63,7 +65,7 @@ async function listProcessesIn(
     "WTSEnumerateProcessesExW",
     filter,
     WTSTypeClass.WTSTypeProcessInfoLevel1,
-    (block, count) => decodeProcessInfoExW(block, count, server),
+    (block, count) => decodeProcessInfoExW(block, count, server, sidIndex),
   );
   if (exRows !== undefined) return exRows;
   // Fallback: every session's processes at level 0; the Ex-only fields are null.
@@ -78,7 +80,7 @@ async function listProcessesIn(
   return decodeThenFree(
     plain,
     [],
-    (block, count) => decodeProcessInfoW(block, count, server, session),
+    (block, count) => decodeProcessInfoW(block, count, server, session, sidIndex),
     wts.WTSFreeMemory,
   );
 }
@@ -107,7 +109,8 @@ async function listProcessesIn(
 export function listProcesses(options?: ListProcessesOptions): Promise<ProcessInfo[]> {
   return withContext(options, async (context) => {
     const session = options?.session;
-    const processes = await listProcessesIn(context, session);
+    let index: ProcessSidIndex = { texts: [], rows: new Int32Array(0) };
+    const processes = await listProcessesIn(context, session, (found) => index = found);
     // An empty list for a session filter may mean the session does not exist: the fallback
     // path filters an all-sessions list itself, and whether WTSEnumerateProcessesExW fails or
     // answers an empty list for an unknown SessionId is not documented (no public evidence
@@ -116,17 +119,15 @@ export function listProcesses(options?: ListProcessesOptions): Promise<ProcessIn
     if (processes.length === 0 && session !== undefined) {
       await queryRequired(context, session, WTSInfoClass.WTSConnectState, () => true);
     }
-    // One lookup per distinct SID, on the listing's server, in the listing's call context;
-    // awaited only on a miss, so 10,000 rows do not cost 10,000 microtask turns.
+    // One lookup per distinct SID, on the listing's server, in the listing's call context,
+    // then every row's name by its SID's index (no lookup by SID text per row).
     const names = new AccountNameCache(contextOptions(context));
-    const users = new Map<string, string>();
-    for (const process of processes) {
-      if (process.userSid === null) continue;
-      let user = users.get(process.userSid);
-      if (user === undefined) {
-        users.set(process.userSid, user = await names.qualified(process.userSid));
-      }
-      process.user = user;
+    const users: string[] = [];
+    for (const sid of index.texts) users.push(await names.qualified(sid));
+    const rows = index.rows;
+    for (let i = 0; i < processes.length; i++) {
+      const at = rows[i]!;
+      if (at >= 0) processes[i]!.user = users[at]!;
     }
     return processes;
   });
