@@ -93,3 +93,17 @@ Deno.test("durationDwordsToMs() equals durationFrom100ns() of the same 64-bit va
     assert.equal(durationDwordsToMs(low!, high!), durationFrom100ns(ticks), `${ticks}`);
   }
 });
+
+Deno.test("durationDwordsToMs() equals durationFrom100ns() bit for bit on 20,000 values", () => {
+  // A fixed pseudo-random sequence (xorshift32), dense near multiples of 10,000 ticks too, where
+  // a floor division would show an off-by-one first.
+  let x = 0x9e3779b9;
+  const next = () => (x ^= x << 13, x ^= x >>> 17, x ^= x << 5, x >>> 0);
+  for (let i = 0; i < 20_000; i++) {
+    const high = i % 4 === 0 ? 0 : next() % (i % 3 === 0 ? 0x8000_0000 : 4096);
+    let low = next();
+    if (i % 5 === 0) low = Math.max(0, low - (low % 10_000) - (i % 2)); // at or just below a ms
+    const ticks = (BigInt(high) << 32n) | BigInt(low);
+    assert.equal(durationDwordsToMs(low, high), durationFrom100ns(ticks), `${ticks}`);
+  }
+});
