@@ -69,9 +69,32 @@ export function fileTimeToDate(ticks: bigint): Date | null {
  * @returns The instant, or `null` when the FILETIME means "never" or is not a valid time.
  */
 export function fileTimeDwordsToDate(low: number, high: number): Date | null {
+  const ms = fileTimeDwordsToUnixMs(low, high);
+  return ms === null ? null : new Date(ms);
+}
+
+/**
+ * {@linkcode fileTimeDwordsToDate} as milliseconds since 1970 (what `Date.getTime()` would
+ * give), for a time only compared or subtracted, such as WTSINFOW's CurrentTime: no `Date` is
+ * made (measured: the `Date`s were a tenth of a 1,000-session listing).
+ *
+ * @example
+ * ```ts
+ * import { fileTimeDwordsToUnixMs } from "./filetime.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(fileTimeDwordsToUnixMs(0xd53e8000, 0x019db1de), 0);
+ * assert.equal(fileTimeDwordsToUnixMs(0, 0), null);
+ * ```
+ *
+ * @param low `dwLowDateTime`, an unsigned 32-bit value.
+ * @param high `dwHighDateTime`, an unsigned 32-bit value.
+ * @returns The milliseconds, or `null` when the FILETIME means "never" or is not a valid time.
+ */
+export function fileTimeDwordsToUnixMs(low: number, high: number): number | null {
   if ((low === 0 && high === 0) || high >= 0x8000_0000) return null;
   const ms = high * HIGH_DWORD_MS + Math.floor((high * HIGH_DWORD_REST_TICKS + low) / 10_000);
-  return new Date(ms - EPOCH_DIFFERENCE_MS_NUMBER);
+  return ms - EPOCH_DIFFERENCE_MS_NUMBER;
 }
 
 /**

@@ -24,7 +24,7 @@ import {
   WTSINFOW,
 } from "./layouts.ts";
 import { AF_INET, AF_INET6, formatIpv6 } from "./client_address.ts";
-import { fileTimeDwordsToDate } from "./filetime.ts";
+import { fileTimeDwordsToDate, fileTimeDwordsToUnixMs } from "./filetime.ts";
 import { decodeWide, decodeWideUnits } from "./utf16.ts";
 import { readWideColumn } from "./wide_column.ts";
 
@@ -96,8 +96,9 @@ export interface WtsInfo {
   lastInputTime: Date | null;
   /** `LogonTime`, or `null` if nobody is logged on. */
   logonTime: Date | null;
-  /** `CurrentTime`: the server's clock when it answered. */
-  currentTime: Date | null;
+  /** `CurrentTime`: the server's clock when it answered, in ms since 1970 (only subtracted:
+   * no `Date` made). */
+  currentTimeMs: number | null;
 }
 
 /** `WTSCLIENTW`, the `WTSClientInfo` class. */
@@ -320,7 +321,10 @@ export function decodeWtsInfoW(bytes: Uint8Array, view?: DataView, units?: Uint1
     disconnectTime: time(offsets.DisconnectTime),
     lastInputTime: time(offsets.LastInputTime),
     logonTime: time(offsets.LogonTime),
-    currentTime: time(offsets.CurrentTime),
+    currentTimeMs: fileTimeDwordsToUnixMs(
+      v.getUint32(offsets.CurrentTime, true),
+      v.getUint32(offsets.CurrentTime + 4, true),
+    ),
   };
 }
 

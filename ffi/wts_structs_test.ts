@@ -201,7 +201,7 @@ Deno.test("decodeWtsInfoW() decodes counters, fixed strings and times", () => {
     disconnectTime: null,
     lastInputTime: null,
     logonTime: logon,
-    currentTime: new Date(0),
+    currentTimeMs: 0,
   });
 });
 

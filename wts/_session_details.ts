@@ -169,11 +169,11 @@ export function toSession(server: string, row: SessionRow, details: SessionDetai
  * so clock skew between the caller and the server does not enter.
  */
 function idleMilliseconds(state: number, info: WtsInfo | undefined): number | null {
-  const now = info?.currentTime ?? null;
+  const now = info?.currentTimeMs ?? null;
   if (info === undefined || now === null) return null;
   const since = info.lastInputTime ??
     (state === WTS_DISCONNECTED ? info.disconnectTime : null);
-  return since === null ? null : Math.max(0, now.getTime() - since.getTime());
+  return since === null ? null : Math.max(0, now - since.getTime());
 }
 
 /**
