@@ -102,9 +102,12 @@ export class PackedArea {
    * then) unless every non-null pointer, taken row by row and column by column, is at or after
    * the one before it and at most one page further, and every string pointer is even. Then every
    * page from the first item to the last holds the start of an item, so is readable, and the
-   * area ends where the furthest of the last items ends (measured from the item). Windows packs
-   * the items after the structs in exactly that order, as does the double; any other layout
-   * only costs speed, never a wrong or unsafe read.
+   * area ends where the furthest of the last items ends (measured from the item). The double lays
+   * out each row's items in row order after the structs; no public document describes the block
+   * wtsapi32 builds (MS-TSTS covers only the RPC reply), so that layout is an assumption about
+   * speed only: any other layout maps nothing (`null`), and the caller reads each item on its
+   * own, never a wrong or unsafe read. Columns whose relative order is unknown (a process's name
+   * and its SID) are mapped one column at a time.
    *
    * A string decoded from the area ends at its NUL, at the latest the last string's NUL, which
    * the area holds; a SID is read from it only when its header's length lies inside.

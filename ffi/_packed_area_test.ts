@@ -118,3 +118,29 @@ Deno.test("PackedArea of a column with no pointers, or no rows, is null", () => 
   assert.equal(PackedArea.map(new DataView(new ArrayBuffer(3 * STRIDE)), STRIDE, 3, COLUMNS), null);
   assert.equal(PackedArea.map(new DataView(new ArrayBuffer(0)), STRIDE, 0, COLUMNS), null);
 });
+
+Deno.test("PackedArea of one column at a time maps all names then all SIDs, too", () => {
+  useDoubles();
+  // Names packed first, then the SIDs 4 pages further: together they are not one packed run,
+  // each column alone is (what the process decode relies on: it maps the columns separately).
+  let next = 0;
+  const at: number[] = new Array(2 * ROWS.length);
+  ROWS.forEach(([name], i) => {
+    at[2 * i] = next;
+    next = (next + ((name?.length ?? 0) + 1) * 2 + 3) & ~3;
+  });
+  ROWS.forEach((_, i) => (at[2 * i + 1] = 4 * 4096 + 28 * i));
+  const { view, heap } = table(ROWS, (item) => at[item]!);
+  assert.equal(PackedArea.map(view, STRIDE, ROWS.length, COLUMNS), null);
+  const names = PackedArea.map(view, STRIDE, ROWS.length, [COLUMNS[0]]);
+  const sids = PackedArea.map(view, STRIDE, ROWS.length, [COLUMNS[1]]);
+  assert.notEqual(names, null);
+  assert.notEqual(sids, null);
+  const cache = new SidTextCache();
+  const rows = ROWS.map((_, i) => {
+    const sid = sids!.offsets[0]![i]!;
+    return [names!.wide(names!.offsets[0]![i]!), sid < 0 ? null : cache.readPacked(sids!, sid)];
+  });
+  assert.deepEqual(rows, EXPECTED);
+  assert.ok(heap.byteLength > 0);
+});
