@@ -26,6 +26,9 @@
  * @module
  */
 
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
 /** Where the bundle's files go unless told otherwise, relative to the repository. */
 export const DEFAULT_OUT_DIR = "dist/cli";
 
@@ -35,19 +38,20 @@ export const BUNDLE_ENTRY = "cli/main.js";
 const WORKER_REFERENCE = 'new URL("./_fanout_worker.ts", import.meta.url)';
 const WORKER_OUTPUT = "wts/_fanout_worker.js";
 
-const root = new URL("..", import.meta.url);
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 /**
- * Builds the bundle into `outDir` (emptied first) and returns the path of its entry point.
+ * Builds the bundle into `outDir` (relative to the repository unless absolute; emptied first)
+ * and returns the path of its entry point.
  *
  * @example
  * ```ts ignore
  * import { bundleCli } from "./bundle_cli.ts";
- * console.log(await bundleCli("dist/cli")); // dist/cli/cli/main.js
+ * console.log(await bundleCli("dist/cli")); // <repository>/dist/cli/cli/main.js
  * ```
  */
 export async function bundleCli(outDir: string = DEFAULT_OUT_DIR): Promise<string> {
-  const out = new URL(outDir.endsWith("/") ? outDir : `${outDir}/`, root);
+  const out = resolve(root, outDir);
   await Deno.remove(out, { recursive: true }).catch((error) => {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   });
@@ -57,7 +61,7 @@ export async function bundleCli(outDir: string = DEFAULT_OUT_DIR): Promise<strin
       "--quiet",
       "--code-splitting",
       "--outdir",
-      out.pathname.replace(/^\/([A-Za-z]:)/, "$1"),
+      out,
       "cli/main.ts",
       "wts/_fanout_worker.ts",
     ],
@@ -69,30 +73,27 @@ export async function bundleCli(outDir: string = DEFAULT_OUT_DIR): Promise<strin
     throw new Error(`deno bundle failed: ${new TextDecoder().decode(built.stderr)}`);
   }
   await pointPoolAtWorker(out);
-  return new URL(BUNDLE_ENTRY, out).pathname;
+  return join(out, BUNDLE_ENTRY);
 }
 
-/** Every `.js` file under `dir`, as URLs. */
-async function* javascriptFiles(dir: URL): AsyncGenerator<URL> {
+/** Every `.js` file under `dir`. */
+async function* javascriptFiles(dir: string): AsyncGenerator<string> {
   for await (const entry of Deno.readDir(dir)) {
-    if (entry.isDirectory) yield* javascriptFiles(new URL(`${entry.name}/`, dir));
-    else if (entry.isFile && entry.name.endsWith(".js")) yield new URL(entry.name, dir);
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) yield* javascriptFiles(path);
+    else if (entry.isFile && entry.name.endsWith(".js")) yield path;
   }
 }
 
-/** `target` relative to the folder of `file` (both inside the bundle), as `./…` or `../…`. */
-function relativeTo(file: URL, target: URL): string {
-  const from = file.pathname.split("/").slice(0, -1);
-  const to = target.pathname.split("/");
-  let common = 0;
-  while (common < from.length && from[common] === to[common]) common++;
-  const up = from.length - common;
-  return (up === 0 ? "./" : "../".repeat(up)) + to.slice(common).join("/");
+/** `target` as a module specifier relative to `file`: `./…` or `../…`, with `/`. */
+function specifierFrom(file: string, target: string): string {
+  const path = relative(dirname(file), target).split(sep).join("/");
+  return path.startsWith("../") ? path : `./${path}`;
 }
 
 /** Rewrites the pool's reference to its Worker module to the bundled Worker (see the header). */
-async function pointPoolAtWorker(out: URL): Promise<void> {
-  const worker = new URL(WORKER_OUTPUT, out);
+async function pointPoolAtWorker(out: string): Promise<void> {
+  const worker = join(out, WORKER_OUTPUT);
   await Deno.stat(worker); // the Worker's own entry was built
   let found = 0;
   for await (const file of javascriptFiles(out)) {
@@ -100,7 +101,7 @@ async function pointPoolAtWorker(out: URL): Promise<void> {
     const count = text.split(WORKER_REFERENCE).length - 1;
     if (count === 0) continue;
     found += count;
-    const reference = `new URL(${JSON.stringify(relativeTo(file, worker))}, import.meta.url)`;
+    const reference = `new URL(${JSON.stringify(specifierFrom(file, worker))}, import.meta.url)`;
     await Deno.writeTextFile(file, text.replaceAll(WORKER_REFERENCE, reference));
   }
   if (found !== 1) {

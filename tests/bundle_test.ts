@@ -6,6 +6,7 @@
  * Worker reference works rather than falling back to the main thread unnoticed.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { BUNDLE_ENTRY, bundleCli } from "../scripts/bundle_cli.ts";
 import { buildDir } from "./doubles.ts";
@@ -72,7 +73,7 @@ Deno.test("the bundled CLI answers as cli/main.ts does, its fan-out Worker inclu
   const folder = Deno.makeTempDirSync({ prefix: "winsession_bundle_" });
   try {
     const entryPath = await bundleCli(folder);
-    assert.equal(fileURLToPath(pathToFileURL(entryPath)), `${folder}/${BUNDLE_ENTRY}`);
+    assert.equal(entryPath, join(folder, BUNDLE_ENTRY));
     const bundleEntry = pathToFileURL(entryPath).href;
 
     for (
