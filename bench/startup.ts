@@ -1,18 +1,23 @@
 /**
  * Start-up cost of the CLI, timed as whole processes (issue 10 point 3): from a temporary folder
- * outside the project, A/B pairs alternating (so drift in machine load hits both sides), warm
- * caches (one untimed run of each first), median of many runs:
+ * outside the project, A/B rounds alternating (so drift in machine load hits every command
+ * alike), warm caches (one untimed run of each first), median of many runs. Judged:
  *
  * - `empty`: `deno run empty.ts`, an empty script: what any Deno program costs;
  * - `sessions --json`: `cli/main.ts sessions --json` against the doubles holding 300 sessions.
  *   A fresh process starts with empty doubles, so a two-line launcher in the folder fills them
  *   (one `dlopen` of the wtsapi32 double and `dbl_sessions_generate`, ~0.3 ms; it maps the
- *   library the CLI then opens again), then imports cli/main.ts and runs `main`;
+ *   library the CLI then opens again), then imports the entry and runs `main`;
  * - `--help`: `deno run cli/main.ts --help`;
- * - two rows that say where `sessions --json` spends its time, printed but not judged:
- *   `commander only` (a script importing cli/commander.ts: the Node compatibility layer that
- *   commander's `node:` imports start) and `library only` (the same 300 sessions through
- *   `listSessions` and `JSON.stringify`, no CLI).
+ * - the same two from the pre-built CLI (`deno task bundle`, scripts/bundle_cli.ts), built into
+ *   the folder first.
+ *
+ * Printed, not judged, to say where `sessions --json` goes, each one a script of its own:
+ * `node layer` (only the six `node:` imports commander's lib/command.js makes), `commander`
+ * (cli/commander.ts: those plus commander itself), `library` (the 300 sessions through
+ * `listSessions` and `JSON.stringify`, no CLI) and `floor` (commander imported, then the library
+ * path: what `sessions --json` cannot go below while it parses with commander), the floor also
+ * as one bundled file (so without the per-module cost of loading ~75 modules: the floor itself).
  *
  * `deno run -A bench/startup.ts [runs]` prints the medians and the ratios against the targets
  * (`sessions --json` ≤ 2.5× empty, `--help` ≤ 2×) with ✔/✘, then the in-process split of
@@ -52,15 +57,15 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function launcher(folder: string): string {
-  const path = `${folder}/sessions.ts`;
+function launcher(folder: string, entry: string): string {
+  const path = `${folder}/sessions_${entry.replaceAll(/\W/g, "_")}.ts`;
   Deno.writeTextFileSync(
     path,
     `const lib = Deno.dlopen(${JSON.stringify(`${buildDir}/wtsapi32.so`)}, {
   dbl_sessions_generate: { parameters: ["buffer", "i32"], result: "i32" },
 });
 lib.symbols.dbl_sessions_generate(new Uint8Array(1), ${SESSIONS});
-const { main } = await import(${JSON.stringify(`file://${root}cli/main.ts`)});
+const { main } = await import(${JSON.stringify(`file://${entry}`)});
 Deno.exit(await main(Deno.args));
 `,
   );
@@ -96,6 +101,46 @@ if (text.length === 0) throw new Error("no sessions");
   return path;
 }
 
+/** Only the `node:` imports commander 15.1.0's lib/command.js makes: Deno's Node layer alone. */
+function nodeLayerOnly(folder: string): string {
+  const path = `${folder}/node_layer_only.ts`;
+  const modules = ["events", "child_process", "path", "fs", "process", "util"];
+  Deno.writeTextFileSync(path, modules.map((m) => `import "node:${m}";\n`).join(""));
+  return path;
+}
+
+/**
+ * Commander imported, then the library path of `sessions --json` (list, stringify, one write):
+ * the floor of a `sessions --json` that parses its command line with commander.
+ */
+function floor(folder: string): string {
+  const path = `${folder}/floor.ts`;
+  Deno.writeTextFileSync(
+    path,
+    `const lib = Deno.dlopen(${JSON.stringify(`${buildDir}/wtsapi32.so`)}, {
+  dbl_sessions_generate: { parameters: ["buffer", "i32"], result: "i32" },
+});
+lib.symbols.dbl_sessions_generate(new Uint8Array(1), ${SESSIONS});
+const { Command } = await import(${JSON.stringify(`file://${root}cli/commander.ts`)});
+if (typeof Command !== "function") throw new Error("no commander");
+const { listSessions } = await import(${JSON.stringify(`file://${root}mod.ts`)});
+Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(await listSessions(), null, 2)));
+`,
+  );
+  return path;
+}
+
+/** `script` as one bundled file (`deno bundle`, dynamic imports included) beside it. */
+async function bundleScript(script: string): Promise<string> {
+  const out = script.replace(/\.ts$/, ".bundle.js");
+  const built = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--quiet", "-o", out, script],
+    stderr: "piped",
+  }).output();
+  if (!built.success) throw new Error(new TextDecoder().decode(built.stderr));
+  return out;
+}
+
 async function timeOnce(folder: string, args: string[]): Promise<number> {
   const start = performance.now();
   const child = await new Deno.Command(Deno.execPath(), {
@@ -112,6 +157,20 @@ async function timeOnce(folder: string, args: string[]): Promise<number> {
   return elapsed;
 }
 
+/** What each timed command is, in the order printed. */
+const WHAT = {
+  empty: "an empty script",
+  sessions: "sessions --json, cli/main.ts",
+  help: "--help, cli/main.ts",
+  bundledSessions: "sessions --json, pre-built (deno task bundle)",
+  bundledHelp: "--help, pre-built",
+  nodeLayer: "node layer only (commander's six node: imports)",
+  commander: "commander only (cli/commander.ts)",
+  library: "library only (mod.ts, listSessions, JSON)",
+  floor: "floor: commander, then the library path",
+  bundledFloor: "floor, pre-built (deno bundle of that script)",
+} as const;
+
 /** The ratios of issue 10 point 3, as bench/run.ts prints them. */
 export async function measureStartup(
   runs = 31,
@@ -119,23 +178,27 @@ export async function measureStartup(
   const folder = Deno.makeTempDirSync({ prefix: "winsession_startup_" });
   try {
     Deno.writeTextFileSync(`${folder}/empty.ts`, "");
+    const { bundleCli } = await import("../scripts/bundle_cli.ts");
+    const bundled = await bundleCli(`${folder}/bundle`);
     const flags = ["run", "--allow-ffi", "--allow-env", "--allow-read"];
-    const commands = {
+    const commands: Record<keyof typeof WHAT, string[]> = {
       empty: ["run", "empty.ts"],
-      sessions: [...flags, launcher(folder), "sessions", "--json"],
+      sessions: [...flags, launcher(folder, `${root}cli/main.ts`), "sessions", "--json"],
       help: [...flags, `${root}cli/main.ts`, "--help"],
+      bundledSessions: [...flags, launcher(folder, bundled), "sessions", "--json"],
+      bundledHelp: [...flags, bundled, "--help"],
+      nodeLayer: ["run", nodeLayerOnly(folder)],
       commander: [...flags, commanderOnly(folder)],
       library: [...flags, libraryOnly(folder)],
+      floor: [...flags, floor(folder)],
+      bundledFloor: [...flags, await bundleScript(floor(folder))],
     };
     type Name = keyof typeof commands;
-    const times: Record<Name, number[]> = {
-      empty: [],
-      sessions: [],
-      help: [],
-      commander: [],
-      library: [],
-    };
     const names = Object.keys(commands) as Name[];
+    const times = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<
+      Name,
+      number[]
+    >;
     for (const name of names) await timeOnce(folder, commands[name]); // warm caches
     for (let i = 0; i < runs; i++) {
       // Alternate the order within each round (forwards, then backwards), so drift in the
@@ -144,22 +207,25 @@ export async function measureStartup(
         times[name].push(await timeOnce(folder, commands[name]));
       }
     }
-    const ms = (name: Name) => `${median(times[name]).toFixed(1)} ms`;
     const empty = median(times.empty);
-    const over = (name: Name) => `${(median(times[name]) / empty).toFixed(2)}× empty`;
-    console.log(
-      `start-up, median of ${runs} alternating runs: empty ${ms("empty")}, ` +
-        `sessions --json (${SESSIONS} sessions) ${ms("sessions")}, --help ${ms("help")}; ` +
-        `where sessions --json goes: commander only ${ms("commander")} (${over("commander")}), ` +
-        `library only ${ms("library")} (${over("library")})`,
-    );
+    const over = (name: Name) => median(times[name]) / empty;
+    console.log(`start-up, median of ${runs} alternating runs (${SESSIONS} sessions):`);
+    for (const name of names) {
+      console.log(
+        `  ${WHAT[name].padEnd(48)} ${median(times[name]).toFixed(1).padStart(6)} ms  ` +
+          `${over(name).toFixed(2)}× empty`,
+      );
+    }
     return [
+      { what: "start: sessions --json / empty script", ratio: over("sessions"), target: 2.5 },
+      { what: "start: --help / empty script", ratio: over("help"), target: 2 },
       {
-        what: "start: sessions --json / empty script",
-        ratio: median(times.sessions) / empty,
+        what: "start: sessions --json, pre-built / empty",
+        ratio: over("bundledSessions"),
         target: 2.5,
+        note: `floor with commander ${over("bundledFloor").toFixed(2)}×`,
       },
-      { what: "start: --help / empty script", ratio: median(times.help) / empty, target: 2 },
+      { what: "start: --help, pre-built / empty", ratio: over("bundledHelp"), target: 2 },
     ];
   } finally {
     Deno.removeSync(folder, { recursive: true });

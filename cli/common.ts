@@ -263,11 +263,26 @@ export function collect(value: string, previous: string[] | undefined): string[]
 
 export { type Column, formatTable, setTableWidth } from "./_table.ts";
 
-/** Writes a value as indented JSON (Dates become ISO strings, bigints decimal strings). */
+/**
+ * Writes a value as indented JSON, in one write (Dates become ISO strings, bigints decimal
+ * strings).
+ *
+ * Without a replacer first: V8 serializes plain data on its fast path only when no replacer
+ * function is called per value (measured for issue 10 point 3, 300 sessions' `--json` rows in a
+ * fresh process: 2.0 ms with the bigint replacer, 1.0 ms without). `JSON.stringify` throws a
+ * `TypeError` at the first bigint, and only then is the value serialized again with the replacer.
+ */
 export function printJson(io: CliIO, value: unknown): void {
-  io.out(
-    JSON.stringify(value, (_key, v) => typeof v === "bigint" ? v.toString() : v, 2) + "\n",
-  );
+  io.out(jsonText(value) + "\n");
+}
+
+function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value, null, 2);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return JSON.stringify(value, (_key, v) => typeof v === "bigint" ? v.toString() : v, 2);
+  }
 }
 
 /** "3h 12m", "45s", "2d 4h": a duration for people, at most two units. */
