@@ -64,9 +64,13 @@ const baseline = Deno.dlopen(new URL("./build/librm_baseline.so", import.meta.ur
     run();
     return doubles.calls("RmGetList") - before;
   };
-  const tsCalls = calls(() => listSession.list());
-  const cCalls = calls(() => baseline.bench_rm_list(listSession.handle));
-  if (tsCalls !== cCalls) throw new Error(`RmGetList calls: TS ${tsCalls}, C ${cCalls}`);
+  // The first list of each side (room for 32, then for what Windows said), then the list as
+  // it is timed (room for what the last one found: one call).
+  for (const when of ["first list", "next list"]) {
+    const tsCalls = calls(() => listSession.list());
+    const cCalls = calls(() => baseline.bench_rm_list(listSession.handle));
+    if (tsCalls !== cCalls) throw new Error(`RmGetList calls, ${when}: TS ${tsCalls}, C ${cCalls}`);
+  }
   const out = new Uint8Array(1000 * 400);
   if (baseline.bench_rm_dump(listSession.handle, out, BigInt(out.byteLength)) !== 1000) {
     throw new Error("C dump failed");

@@ -19,6 +19,7 @@
 import { PathNotFoundError } from "../ffi/errors.ts";
 import { type NotVisible, notVisibleReasons } from "./not_visible.ts";
 import { resolveFullPath, shortenPath } from "./paths.ts";
+import { checkPathLength } from "./_path_length.ts";
 import type { RmProcess, RmRebootReason } from "./session.ts";
 import { bisect, checkBatchSize, DEFAULT_BATCH_SIZE, listFor } from "./batches.ts";
 import { processKey, uniqueProcesses } from "./_unique_process.ts";
@@ -239,6 +240,10 @@ async function statGiven(full: string, given: string): Promise<Deno.FileInfo> {
  * only the few entries that are not plain files are remembered by name, and paths are pushed
  * straight into the result. Nothing the listing already describes is stat-ed: only a symbolic
  * link's target, which the listing cannot tell.
+ *
+ * The paths it builds are registered as they are (`registerExpandedFiles`): `directory` is
+ * resolved and a listed name holds no separator and is never `.` or `..`, so each is already
+ * the full path `resolveFullPath` would give; only its length is checked here.
  */
 function walkFiles(directory: string, into: string[]): void {
   const separator = Deno.build.os === "windows" ? "\\" : "/";
@@ -258,13 +263,16 @@ function walkFiles(directory: string, into: string[]): void {
     const name = names[i]!;
     const entry = others?.get(name);
     if (entry === undefined) {
-      into.push(prefix + name);
+      const path = prefix + name;
+      checkPathLength(path);
+      into.push(path);
     } else if (entry.isDirectory) {
       walkFiles(prefix + name, into);
     } else if (entry.isSymlink) {
       // A link to a file is a file to check; a link to a directory could loop, so it is not
       // followed (its target can be given on its own).
       const path = prefix + name;
+      checkPathLength(path);
       let target: Deno.FileInfo | null = null;
       try {
         target = Deno.statSync(path);

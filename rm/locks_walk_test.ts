@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 
 import { expandTargets, lockTargets } from "./locks.ts";
+import { resolveFullPath } from "./paths.ts";
 
 /** The old walk's rules written plainly: sorted names, depth first, links to files only. */
 function referenceWalk(directory: string): string[] {
@@ -87,6 +88,16 @@ Deno.test("the walk: nested folders sorted depth first, links to files only, dup
     ]);
     // A folder with nothing in it expands to no files.
     assert.deepEqual(await lockTargets([join(dir, "empty")], { recursive: true }), []);
+    // What the walk builds is registered without being resolved again (registerExpandedFiles):
+    // that is only right because resolving it again changes nothing, even when the folder was
+    // given with a trailing separator, `.` and `..` segments or relative to a base.
+    for (const given of [dir, `${dir}/`, `${dir}/./b/..`]) {
+      const walked = await lockTargets([given], { recursive: true });
+      assert.deepEqual(walked, expected);
+      for (const path of walked) assert.equal(resolveFullPath(path, "/elsewhere"), path);
+    }
+    const relative = await lockTargets(["."], { recursive: true, cwd: dir });
+    assert.deepEqual(relative, expected);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
