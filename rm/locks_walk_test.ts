@@ -1,10 +1,15 @@
-// lockTargets/expandTargets' folder walk: order, nesting, links and duplicates, against both an
-// explicit expectation and an independent reference walk.
+// lockTargets/expandTargets' folder walk (rm/_walk.ts, FindFirstFileExW through the kernel32
+// double): order, nesting, links and duplicates, against both an explicit expectation and an
+// independent reference walk with Deno.readDirSync; listing errors; no find handle left open.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
+import { ERROR_ACCESS_DENIED, WindowsError } from "../ffi/errors.ts";
+import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
 import { expandTargets, lockTargets } from "./locks.ts";
 import { resolveFullPath } from "./paths.ts";
+
+useDoubles();
 
 /** The old walk's rules written plainly: sorted names, depth first, links to files only. */
 function referenceWalk(directory: string): string[] {
@@ -30,6 +35,7 @@ function referenceWalk(directory: string): string[] {
 const canLink = Deno.build.os !== "windows"; // symlinks need a privilege on Windows
 
 Deno.test("the walk: nested folders sorted depth first, links to files only, duplicates once", async () => {
+  doubles.reset();
   const dir = await Deno.makeTempDir({ prefix: "winsession_walk_" });
   try {
     for (const sub of ["b", "b/deep", "b/deep/deeper", "a", "C", "empty"]) {
@@ -98,6 +104,60 @@ Deno.test("the walk: nested folders sorted depth first, links to files only, dup
     }
     const relative = await lockTargets(["."], { recursive: true, cwd: dir });
     assert.deepEqual(relative, expected);
+    // One find handle per folder listed, every one closed.
+    assert.ok(doubles.calls("FindFirstFileExW") > 0);
+    assert.equal(doubles.calls("FindClose"), doubles.calls("FindFirstFileExW"));
+    assertNoLeaks();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the walk: a folder that cannot be listed is an error naming it, and closes its handle", async () => {
+  doubles.reset();
+  const dir = await Deno.makeTempDir({ prefix: "winsession_walk_" });
+  try {
+    await Deno.mkdir(join(dir, "sub"));
+    await Deno.writeTextFile(join(dir, "sub", "a.txt"), "");
+    // Access denied listing the folder: Deno's own PermissionDenied (what Deno.readDirSync threw,
+    // so the CLI's exit code stays the same), naming the folder, caused by the WindowsError.
+    doubles.failNext("FindFirstFileExW", ERROR_ACCESS_DENIED);
+    const denied = await lockTargets([dir], { recursive: true }).catch((error) => error);
+    assert.ok(denied instanceof Deno.errors.PermissionDenied, String(denied));
+    assert.match(denied.message, /FindFirstFileExW failed: ERROR_ACCESS_DENIED \(5\)/);
+    assert.ok(denied.message.includes(`(listing ${dir})`), denied.message);
+    assert.ok(denied.cause instanceof WindowsError);
+    // A failure half-way through a listing (any other code) is a WindowsError; the handle of the
+    // folder being listed is still closed.
+    doubles.failNext("FindNextFileW", 59); // ERROR_UNEXP_NET_ERR
+    const failed = await lockTargets([dir], { recursive: true }).catch((error) => error);
+    assert.ok(failed instanceof WindowsError, String(failed));
+    assert.equal(failed.code, 59);
+    assert.ok(failed.message.includes(`(listing ${dir})`), failed.message);
+    assert.equal(doubles.calls("FindClose"), doubles.calls("FindFirstFileExW") - 1);
+    assertNoLeaks();
+    // And nothing went wrong for good: the next walk lists the file.
+    assert.deepEqual(await lockTargets([dir], { recursive: true }), [join(dir, "sub", "a.txt")]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the walk: 2,000 files in 3 folders, the same as Deno.readDirSync's walk", async () => {
+  doubles.reset();
+  const dir = await Deno.makeTempDir({ prefix: "winsession_walk_" });
+  try {
+    for (const sub of ["x", "y", "y/z"]) await Deno.mkdir(join(dir, sub));
+    await Promise.all(
+      Array.from(
+        { length: 2000 },
+        (_, i) => Deno.writeTextFile(join(dir, ["x", "y", "y/z", ""][i % 4]!, `file-${i}.log`), ""),
+      ),
+    );
+    const files = await lockTargets([dir], { recursive: true });
+    assert.equal(files.length, 2000);
+    assert.deepEqual(files, referenceWalk(dir));
+    assertNoLeaks();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
