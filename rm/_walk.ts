@@ -46,6 +46,28 @@ const ERROR_NO_MORE_FILES = 18;
 /** `INVALID_HANDLE_VALUE`, `(HANDLE)-1`. */
 const INVALID_HANDLE_VALUE = 0xffff_ffff_ffff_ffffn;
 
+/**
+ * From this length on (in UTF-16 units) a pattern is passed in its `\\?\` form, which lifts
+ * the 260-unit MAX_PATH limit: Rust's std does the same for every path it hands Windows, so
+ * `Deno.readDirSync` listed such folders too (`get_long_path`, LEGACY_MAX_PATH = 248, "for APIs
+ * such as CreateDirectory the limit is 248": library/std/src/sys/pal/windows/path.rs). The
+ * folder is resolved already (no `.`, `..` or `/` left), which the `\\?\` form requires.
+ */
+const LEGACY_MAX_PATH = 248;
+
+/**
+ * The FindFirstFileExW pattern listing every entry of the folder `prefix` (a resolved full path
+ * ending in a separator): `<prefix>*`, long ones on Windows as `\\?\C:\...\*` or
+ * `\\?\UNC\server\share\...\*`. Exported for the tests.
+ */
+export function findPattern(prefix: string, windows = Deno.build.os === "windows"): string {
+  const pattern = prefix + "*";
+  if (!windows || pattern.length < LEGACY_MAX_PATH) return pattern;
+  if (prefix.startsWith("\\\\?\\") || prefix.startsWith("\\\\.\\")) return pattern;
+  if (prefix.startsWith("\\\\")) return "\\\\?\\UNC\\" + pattern.slice(2);
+  return "\\\\?\\" + pattern;
+}
+
 /** What an entry that is not a plain file is. */
 const FOLDER = 1;
 const LINK = 2;
@@ -87,7 +109,7 @@ export function walkFiles(directory: string, into: string[]): void {
   let others: Map<string, number> | undefined;
   const k32 = kernel32();
   const handle = k32.FindFirstFileExW(
-    encodeWide(prefix + "*", "path"),
+    encodeWide(findPattern(prefix), "path"),
     FindExInfoBasic,
     findData,
     FindExSearchNameMatch,

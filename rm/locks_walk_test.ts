@@ -8,6 +8,7 @@ import { ERROR_ACCESS_DENIED, WindowsError } from "../ffi/errors.ts";
 import { assertNoLeaks, doubles, useDoubles } from "../tests/doubles.ts";
 import { expandTargets, lockTargets } from "./locks.ts";
 import { resolveFullPath } from "./paths.ts";
+import { findPattern } from "./_walk.ts";
 
 useDoubles();
 
@@ -161,4 +162,20 @@ Deno.test("the walk: 2,000 files in 3 folders, the same as Deno.readDirSync's wa
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the walk's pattern: long folders on Windows in the \\\\?\\ form, like Rust's std", () => {
+  const short = "C:\\app\\";
+  assert.equal(findPattern(short, true), "C:\\app\\*");
+  const long = `C:\\${"d".repeat(250)}\\`;
+  assert.equal(findPattern(long, true), `\\\\?\\${long}*`);
+  const share = `\\\\server\\share\\${"d".repeat(250)}\\`;
+  assert.equal(findPattern(share, true), `\\\\?\\UNC\\server\\share\\${"d".repeat(250)}\\*`);
+  const verbatim = `\\\\?\\C:\\${"d".repeat(250)}\\`;
+  assert.equal(findPattern(verbatim, true), `${verbatim}*`);
+  // 247 units with the star: as is; 248: the long form (Rust's LEGACY_MAX_PATH).
+  assert.equal(findPattern(`C:\\${"e".repeat(242)}\\`, true), `C:\\${"e".repeat(242)}\\*`);
+  assert.ok(findPattern(`C:\\${"e".repeat(243)}\\`, true).startsWith("\\\\?\\C:\\"));
+  // POSIX (the doubles): always as is.
+  assert.equal(findPattern(`/${"d".repeat(300)}/`, false), `/${"d".repeat(300)}/*`);
 });
