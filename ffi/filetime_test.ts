@@ -4,6 +4,7 @@ import {
   durationDwordsToMs,
   durationFrom100ns,
   FILETIME_UNIX_EPOCH,
+  fileTimeDwordsToDate,
   fileTimeToDate,
   readFileTime,
 } from "./filetime.ts";
@@ -105,5 +106,45 @@ Deno.test("durationDwordsToMs() equals durationFrom100ns() bit for bit on 20,000
     if (i % 5 === 0) low = Math.max(0, low - (low % 10_000) - (i % 2)); // at or just below a ms
     const ticks = (BigInt(high) << 32n) | BigInt(low);
     assert.equal(durationDwordsToMs(low, high), durationFrom100ns(ticks), `${ticks}`);
+  }
+});
+
+Deno.test("fileTimeDwordsToDate() equals exact BigInt math: edges and 10,000 values", () => {
+  // The reference: whole milliseconds since 1601 by BigInt division (truncating), minus the epoch.
+  const exact = (ticks: bigint) =>
+    ticks <= 0n || ticks > 0x7fff_ffff_ffff_ffffn
+      ? null
+      : Number(ticks / 10_000n - 11_644_473_600_000n);
+  const check = (ticks: bigint) => {
+    const low = Number(ticks & 0xffff_ffffn);
+    const high = Number(ticks >> 32n);
+    assert.equal(fileTimeDwordsToDate(low, high)?.getTime() ?? null, exact(ticks), `${ticks}`);
+  };
+  const edges = [
+    0n, // no time
+    1n, // 1601-01-01 plus 100 ns: 1601-01-01T00:00:00.000Z
+    9_999n,
+    10_000n,
+    0xffff_ffffn, // the low DWORD full, high 0
+    0x1_0000_0000n, // the carry into the high DWORD
+    116_444_735_999_999_999n, // the last tick before 1970: 1969-12-31T23:59:59.999Z
+    116_444_736_000_000_000n, // the Unix epoch
+    116_444_736_000_009_999n,
+    0x7fff_ffff_ffff_ffffn, // the largest FILETIME Windows accepts
+    0x8000_0000_0000_0000n, // the sign bit: no time
+    0xffff_ffff_ffff_ffffn,
+  ];
+  for (const ticks of edges) check(ticks);
+  assert.equal(
+    fileTimeDwordsToDate(0xd53e7fff, 0x019db1de)?.toISOString(),
+    "1969-12-31T23:59:59.999Z",
+  );
+  // Deterministic pseudo-random FILETIMEs over the whole valid range (xorshift64).
+  let state = 0x9e37_79b9_7f4a_7c15n;
+  for (let i = 0; i < 10_000; i++) {
+    state ^= (state << 13n) & 0xffff_ffff_ffff_ffffn;
+    state ^= state >> 7n;
+    state ^= (state << 17n) & 0xffff_ffff_ffff_ffffn;
+    check(state & 0x7fff_ffff_ffff_ffffn);
   }
 });

@@ -75,7 +75,29 @@ export const KERNEL32_SYMBOLS = {
    * x64 (forwarded to ntdll, as Wine's kernel32 spec also shows).
    */
   RtlMoveMemory: { parameters: ["buffer", "pointer", "pointer"], result: "void" },
+  /**
+   * HANDLE FindFirstFileExW(LPCWSTR lpFileName, FINDEX_INFO_LEVELS fInfoLevelId,
+   * LPVOID lpFindFileData, FINDEX_SEARCH_OPS fSearchOp, LPVOID lpSearchFilter,
+   * DWORD dwAdditionalFlags): INVALID_HANDLE_VALUE (-1) on failure, last error set. The folder
+   * walk of rm/_walk.ts, with {@linkcode FindExInfoBasic} and
+   * {@linkcode FIND_FIRST_EX_LARGE_FETCH}.
+   */
+  FindFirstFileExW: {
+    parameters: ["buffer", "i32", "buffer", "i32", "pointer", "u32"],
+    result: "pointer",
+  },
+  /** BOOL FindNextFileW(HANDLE hFindFile, LPWIN32_FIND_DATAW lpFindFileData) */
+  FindNextFileW: { parameters: ["pointer", "buffer"], result: "i32" },
+  /** BOOL FindClose(HANDLE hFindFile) */
+  FindClose: { parameters: ["pointer"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
+
+/** `FindExInfoBasic`: no 8.3 short name (`cAlternateFileName` stays empty), which is faster. */
+export const FindExInfoBasic = 1;
+/** `FindExSearchNameMatch`: entries whose name matches the pattern (the walk passes `*`). */
+export const FindExSearchNameMatch = 0;
+/** `FIND_FIRST_EX_LARGE_FETCH`: a larger buffer per directory query (Windows 7 and later). */
+export const FIND_FIRST_EX_LARGE_FETCH = 2;
 
 /** The symbol table's type, for typing an opened kernel32 library. */
 export type Kernel32Symbols = typeof KERNEL32_SYMBOLS;

@@ -198,6 +198,26 @@ export const RM_FILTER_INFO = {
   },
 } as const satisfies StructLayout;
 
+/**
+ * WIN32_FIND_DATAW, filled by FindFirstFileExW/FindNextFileW (the folder walk of rm/_walk.ts).
+ * `dwReserved0` holds the reparse tag when `dwFileAttributes` has FILE_ATTRIBUTE_REPARSE_POINT.
+ */
+export const WIN32_FIND_DATAW = {
+  size: 592,
+  offsets: {
+    dwFileAttributes: 0,
+    ftCreationTime: 4,
+    ftLastAccessTime: 12,
+    ftLastWriteTime: 20,
+    nFileSizeHigh: 28,
+    nFileSizeLow: 32,
+    dwReserved0: 36,
+    dwReserved1: 40,
+    cFileName: 44, // WCHAR[MAX_PATH (260)]
+    cAlternateFileName: 564, // WCHAR[14]
+  },
+} as const satisfies StructLayout;
+
 /** Lengths of the fixed WCHAR arrays above, in code units including the NUL. */
 export const WCHAR_ARRAY_LENGTHS = {
   WINSTATIONNAME_LENGTH: 32,
@@ -211,4 +231,5 @@ export const WCHAR_ARRAY_LENGTHS = {
   RM_APP_NAME: 256,
   RM_SERVICE_NAME: 64,
   RM_SESSION_KEY: 33,
+  FIND_DATA_FILE_NAME: 260,
 } as const;

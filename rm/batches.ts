@@ -7,6 +7,7 @@
  */
 
 import { RestartManagerSession, type RmList } from "./session.ts";
+import { registerExpandedFiles } from "./_register.ts";
 import { processKey } from "./_unique_process.ts";
 
 /** Files registered per `RmRegisterResources` call unless told otherwise. */
@@ -48,12 +49,28 @@ export function registerFilesInBatches(
 }
 
 /**
- * Starts a session with `files` registered in batches, lists what holds them and ends it.
- * Always ends the session, even when registering or listing throws.
+ * {@linkcode registerFilesInBatches} for the files `expandTargets` (locks.ts) produced: full,
+ * normalised and length-checked already, so each is registered as it is, not resolved again
+ * (see `registerExpandedFiles`).
+ */
+export function registerExpandedInBatches(
+  session: RestartManagerSession,
+  files: readonly string[],
+  batchSize: number,
+): void {
+  checkBatchSize(batchSize);
+  for (let start = 0; start < files.length; start += batchSize) {
+    registerExpandedFiles(session.handle, files.slice(start, start + batchSize));
+  }
+}
+
+/**
+ * Starts a session with `files` (from `expandTargets`) registered in batches, lists what holds
+ * them and ends it. Always ends the session, even when registering or listing throws.
  */
 export function listFor(files: readonly string[], batchSize: number): RmList {
   using session = RestartManagerSession.start();
-  registerFilesInBatches(session, files, batchSize);
+  registerExpandedInBatches(session, files, batchSize);
   return session.list();
 }
 

@@ -19,6 +19,7 @@
 import { PathNotFoundError } from "../ffi/errors.ts";
 import { type NotVisible, notVisibleReasons } from "./not_visible.ts";
 import { resolveFullPath, shortenPath } from "./paths.ts";
+import { walkFiles } from "./_walk.ts";
 import type { RmProcess, RmRebootReason } from "./session.ts";
 import { bisect, checkBatchSize, DEFAULT_BATCH_SIZE, listFor } from "./batches.ts";
 import { processKey, uniqueProcesses } from "./_unique_process.ts";
@@ -225,54 +226,6 @@ async function statGiven(full: string, given: string): Promise<Deno.FileInfo> {
       throw new PathNotFoundError(shortenPath(given), also, { cause: error });
     }
     throw error;
-  }
-}
-
-/**
- * Appends every file below `directory` to `into`, depth first, names sorted so results are
- * reproducible.
- *
- * `Deno.readDirSync`, not the async iterator: the iterator costs one promise per entry, which
- * made walking a 10,000-file folder take ~40 ms instead of ~6 ms (bench/rm_bench.ts). Then
- * (profiled on that folder: of a 30 ms walk, ≈16 ms went to a per-folder name → entry map, a
- * generator per folder and a closure per file) the names go into one array sorted natively,
- * only the few entries that are not plain files are remembered by name, and paths are pushed
- * straight into the result. Nothing the listing already describes is stat-ed: only a symbolic
- * link's target, which the listing cannot tell.
- */
-function walkFiles(directory: string, into: string[]): void {
-  const separator = Deno.build.os === "windows" ? "\\" : "/";
-  const prefix = directory.endsWith("/") || directory.endsWith("\\")
-    ? directory
-    : directory + separator;
-  const names: string[] = [];
-  // Directories and links by name; a folder of files leaves it empty and is never looked up.
-  let others: Map<string, Deno.DirEntry> | undefined;
-  for (const entry of Deno.readDirSync(directory)) {
-    names.push(entry.name);
-    if (!entry.isFile) (others ??= new Map()).set(entry.name, entry);
-  }
-  // The default sort compares UTF-16 code units natively: ~10x faster than a comparator.
-  names.sort();
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    const entry = others?.get(name);
-    if (entry === undefined) {
-      into.push(prefix + name);
-    } else if (entry.isDirectory) {
-      walkFiles(prefix + name, into);
-    } else if (entry.isSymlink) {
-      // A link to a file is a file to check; a link to a directory could loop, so it is not
-      // followed (its target can be given on its own).
-      const path = prefix + name;
-      let target: Deno.FileInfo | null = null;
-      try {
-        target = Deno.statSync(path);
-      } catch {
-        // A dangling link holds nothing.
-      }
-      if (target?.isFile) into.push(path);
-    }
   }
 }
 

@@ -16,35 +16,10 @@
  * @module
  */
 
+import { checkPathLength, shortenPath } from "./_path_length.ts";
 import { posixParts, resolvePosix, resolveWin32, win32Parts } from "./_path_resolve.ts";
 
-/**
- * The longest path Windows accepts, in UTF-16 code units: 32,767 (the `\\?\` form's limit, a
- * UNICODE_STRING's 65,535 bytes; "Maximum Path Length Limitation",
- * learn.microsoft.com/windows/win32/fileio/maximum-file-path-limitation).
- */
-export const MAX_PATH_UNITS = 32_767;
-
-/**
- * A path shortened for a one-line message: up to 100 characters as is, longer ones as their
- * start, "…", their end and their length.
- *
- * @example
- * ```ts
- * import { shortenPath } from "./paths.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(shortenPath("C:\\app"), "C:\\app");
- * assert.match(shortenPath("C:\\" + "a".repeat(40_000)), /^C:\\a{47}…a{30} \(40003 characters\)$/);
- * ```
- *
- * @param path Any path.
- * @returns Text of at most ~100 characters.
- */
-export function shortenPath(path: string): string {
-  if (path.length <= 100) return path;
-  return `${path.slice(0, 50)}…${path.slice(-30)} (${path.length} characters)`;
-}
+export { MAX_PATH_UNITS, shortenPath } from "./_path_length.ts";
 
 /**
  * Resolves `path` against `cwd` into the full path the Restart Manager needs: Windows' rules on
@@ -77,12 +52,7 @@ export function resolveFullPath(path: string, cwd?: string): string {
         `write "." to mean the current folder`,
     );
   }
-  if (path.length > MAX_PATH_UNITS) {
-    throw new RangeError(
-      `path is longer than Windows allows (${path.length} > ${MAX_PATH_UNITS} characters): ` +
-        shortenPath(path),
-    );
-  }
+  checkPathLength(path);
   if (path.includes("\0")) {
     throw new TypeError(`path contains a NUL character: ${shortenPath(JSON.stringify(path))}`);
   }

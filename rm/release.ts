@@ -23,7 +23,7 @@
 import { ProtectedFolderError, ShutdownError, ShutdownTimeoutError } from "../ffi/errors.ts";
 import type { ReleaseExclusion } from "./exclusions.ts";
 import { askOwners, type AskOwnersOptions, type OwnerAsk, settleAsks } from "./ask.ts";
-import { DEFAULT_BATCH_SIZE, registerFilesInBatches } from "./batches.ts";
+import { DEFAULT_BATCH_SIZE, registerExpandedInBatches } from "./batches.ts";
 import { expandTargets, type LockTarget, type LockTargetOptions } from "./locks.ts";
 import { type ProtectedFolderOptions, protectedFolderReason, resolveFullPath } from "./paths.ts";
 import { RestartManagerSession, type RmProcess, type RmRebootReason } from "./session.ts";
@@ -199,7 +199,7 @@ export class ReleasePlan implements Disposable {
     if (expanded.files.length === 0) return new ReleasePlan(expanded, null);
     const session = RestartManagerSession.start();
     try {
-      registerFilesInBatches(session, expanded.files, options.batchSize ?? DEFAULT_BATCH_SIZE);
+      registerExpandedInBatches(session, expanded.files, options.batchSize ?? DEFAULT_BATCH_SIZE);
       return new ReleasePlan(expanded, session);
     } catch (error) {
       session.end();

@@ -71,6 +71,8 @@ export class RestartManagerSession implements Disposable {
   readonly #handle: number;
   readonly #key: string;
   #ended = false;
+  /** Processes the last list() found: the room the next one offers up front (rm/_list.ts). */
+  #listed = 0;
 
   private constructor(handle: number, key: string) {
     this.#handle = handle;
@@ -238,8 +240,9 @@ export class RestartManagerSession implements Disposable {
 
   /**
    * Lists the processes using the registered resources (`RmGetList`), following its
-   * `ERROR_MORE_DATA` protocol: ask how many, allocate that many plus headroom, and ask again
-   * while the list keeps growing (a bounded number of times).
+   * `ERROR_MORE_DATA` protocol: one call with room for what the last list found plus headroom
+   * (at least 32), and only when that is too small, again with room for as many as Windows
+   * said are needed, while the list keeps growing (a bounded number of times).
    *
    * @example
    * ```ts ignore
@@ -255,7 +258,9 @@ export class RestartManagerSession implements Disposable {
    * kept growing through every retry.
    */
   list(): RmList {
-    return getList(this.#open());
+    const list = getList(this.#open(), this.#listed);
+    this.#listed = list.processes.length;
+    return list;
   }
 
   /**

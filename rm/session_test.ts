@@ -14,6 +14,7 @@ import {
   WindowsError,
 } from "../ffi/errors.ts";
 import { fileTimeToDate } from "../ffi/filetime.ts";
+import { FIRST_CALL_ROOM } from "./_list.ts";
 import {
   appStatusNames,
   appTypeName,
@@ -271,17 +272,48 @@ rmTest("list: nothing registered is an empty list after one call", () => {
   assert.equal(doubles.calls("RmGetList"), 1);
 });
 
+rmTest("list: a list that fits the room offered up front takes one RmGetList call", () => {
+  for (let i = 0; i < FIRST_CALL_ROOM; i++) {
+    addProcess(600 + i);
+    rmDoubles.lock(`${ROOT}fits.dll`, 600 + i);
+  }
+  using rm = RestartManagerSession.start();
+  rm.registerFiles([`${ROOT}fits.dll`]);
+  assert.equal(rm.list().processes.length, FIRST_CALL_ROOM);
+  assert.equal(doubles.calls("RmGetList"), 1);
+});
+
+rmTest("list: a bigger list is asked again with the size Windows said, then fits at once", () => {
+  const count = FIRST_CALL_ROOM * 3;
+  for (let i = 0; i < count; i++) {
+    addProcess(700 + i);
+    rmDoubles.lock(`${ROOT}big.dll`, 700 + i);
+  }
+  using rm = RestartManagerSession.start();
+  rm.registerFiles([`${ROOT}big.dll`]);
+  const first = rm.list();
+  assert.equal(first.processes.length, count);
+  assert.equal(doubles.calls("RmGetList"), 2);
+  // The session remembers how many it found: the next list offers that much room up front.
+  assert.deepEqual(rm.list(), first);
+  assert.equal(doubles.calls("RmGetList"), 3);
+});
+
 rmTest("list: ERROR_MORE_DATA when the list grows between calls is retried", () => {
-  addProcess(500);
-  rmDoubles.lock(`${ROOT}grow.dll`, 500);
+  // More than the first call's room, so it answers ERROR_MORE_DATA; after that call 40 more
+  // processes lock the file (more than the headroom), so the second call is too small as well.
+  const count = FIRST_CALL_ROOM + 1;
+  for (let i = 0; i < count; i++) {
+    addProcess(500 + i);
+    rmDoubles.lock(`${ROOT}grow.dll`, 500 + i);
+  }
   using rm = RestartManagerSession.start();
   rm.registerFiles([`${ROOT}grow.dll`]);
-  // After the sizing call, 40 more processes lock the file: more than the headroom.
   rmDoubles.growAfterNextQuery(40);
   const { processes } = rm.list();
-  assert.equal(processes.length, 41);
-  assert.ok(doubles.calls("RmGetList") >= 3);
-  assert.equal(new Set(processes.map((p) => p.pid)).size, 41);
+  assert.equal(processes.length, count + 40);
+  assert.equal(doubles.calls("RmGetList"), 3);
+  assert.equal(new Set(processes.map((p) => p.pid)).size, count + 40);
 });
 
 rmTest("list: a list that keeps growing ends in ERROR_MORE_DATA after bounded retries", () => {

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { DEFAULT_BATCH_SIZE, registerFilesInBatches } from "./batches.ts";
+import { DEFAULT_BATCH_SIZE, registerExpandedInBatches } from "./batches.ts";
 import { expandTargets, type LockTargetOptions } from "./locks.ts";
 import { RestartManagerSession, type RmProcess, type RmRebootReason } from "./session.ts";
 import { uniqueProcesses } from "./_unique_process.ts";
@@ -144,7 +144,7 @@ export async function waitUntilFree(
     return { free: false, fileCount: 0, waitedMs: 0, checks: 0, holders: [], rebootReasons: [] };
   }
   using session = RestartManagerSession.start();
-  registerFilesInBatches(session, files, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  registerExpandedInBatches(session, files, options.batchSize ?? DEFAULT_BATCH_SIZE);
   const started = performance.now();
   for (let checks = 1;; checks++) {
     signal?.throwIfAborted();

@@ -592,7 +592,7 @@ export const doubles = {
 const COUNTER_MEANING: Record<keyof LeakCounters, string> = {
   wtsAllocations: "WTS allocations not freed with WTSFreeMemory/WTSFreeMemoryExW",
   localAllocations: "FormatMessageW buffers not freed with LocalFree",
-  kernelHandles: "process handles not closed with CloseHandle",
+  kernelHandles: "process handles not closed with CloseHandle, find handles not with FindClose",
   serverHandles: "server handles not closed with WTSCloseServer",
   rmSessions: "Restart Manager sessions not ended with RmEndSession",
 };

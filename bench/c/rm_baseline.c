@@ -1,7 +1,9 @@
 /*
  * C baseline for bench/rm_bench.ts: what RestartManagerSession.list() costs when written
- * directly in C against the same rstrtmgr double: RmGetList's ERROR_MORE_DATA protocol (a sizing
- * call with no buffer, then a call with room for the count it reported) and the same fields
+ * directly in C against the same rstrtmgr double: RmGetList's ERROR_MORE_DATA protocol as
+ * rm/_list.ts follows it (one call with room for what the last list found plus headroom, at
+ * least FIRST_CALL_ROOM, into a buffer kept between lists; again with room for the count
+ * Windows reported only while that is too small) and the same fields
  * decoded into owned data (strings converted to UTF-8 into one arena per listing by the
  * hand-rolled loop of bench/c/text.h, the start FILETIME to milliseconds since 1970,
  * type/status/session/restartable copied out), then freed.
@@ -35,6 +37,8 @@ int dbl_rm_bulk_locks(const char *prefix, DWORD_ n, DWORD_ pid_base, DWORD_ n_pr
 
 #define ERROR_MORE_DATA_ 234u
 #define HEADROOM 8u
+#define FIRST_CALL_ROOM 32u /* rm/_list.ts */
+#define LIST_ATTEMPTS 8
 
 /* RM_PROCESS_INFO exactly as restartmanager.h lays it out (4-byte packing, 668 bytes). */
 typedef struct {
@@ -115,23 +119,33 @@ int32_t bench_rm_decode(const void *buffer, uint32_t count) {
   return decode(buffer, count, NULL, 0);
 }
 
-/* One full list: RmGetList's sizing call, the call with a buffer, the decode (dumped into out
- * when out is set). */
+/* RmGetList's buffer, kept between lists (grown, never shrunk), and how many processes the last
+ * list found: what RestartManagerSession keeps per session, here for the one session timed. */
+static RM_PROCESS_INFO *g_room;
+static uint32_t g_room_slots, g_last_count;
+
+/* One full list: one RmGetList call with room for the last count plus headroom, again only
+ * while ERROR_MORE_DATA says the room is too small, then the decode (dumped into out when out
+ * is set). */
 static int32_t list(DWORD_ handle, char *out, size_t cap) {
+  uint32_t capacity = g_last_count + HEADROOM > FIRST_CALL_ROOM ? g_last_count + HEADROOM
+                                                                : FIRST_CALL_ROOM;
   uint32_t needed = 0, count = 0;
-  DWORD_ reasons = 0;
-  DWORD_ err = RmGetList(handle, &needed, &count, NULL, &reasons);
-  RM_PROCESS_INFO *info = NULL;
-  for (int attempt = 0; err == ERROR_MORE_DATA_ && attempt < 8; attempt++) {
-    free(info);
-    count = needed + HEADROOM;
-    info = malloc(count * sizeof *info);
-    if (!info) return -1;
-    err = RmGetList(handle, &needed, &count, info, &reasons);
+  DWORD_ reasons = 0, err = ERROR_MORE_DATA_;
+  for (int attempt = 0; err == ERROR_MORE_DATA_ && attempt < LIST_ATTEMPTS; attempt++) {
+    if (capacity > g_room_slots) {
+      RM_PROCESS_INFO *grown = realloc(g_room, capacity * sizeof *grown);
+      if (!grown) return -1;
+      g_room = grown;
+      g_room_slots = capacity;
+    }
+    count = capacity;
+    err = RmGetList(handle, &needed, &count, g_room, &reasons);
+    capacity = needed + HEADROOM;
   }
-  int32_t rows = err ? -1 : decode(info, count, out, cap);
-  free(info);
-  return rows;
+  if (err) return -1;
+  g_last_count = count;
+  return decode(g_room, count, out, cap);
 }
 
 #ifdef BENCH_LIBRARY

@@ -388,3 +388,232 @@ DBL_EXPORT void WINAPI_ K32(RtlMoveMemory)(void *destination, const void *source
 
 /* Handles survive dbl_reset on purpose: they are the caller's to close, and an unclosed one must
  * keep showing in dbl_handles_outstanding. */
+
+/* ---- folder listing: FindFirstFileExW / FindNextFileW / FindClose ------------------------------
+ * The folder walk of rm/_walk.ts. What it relies on, from the FindFirstFileExW and
+ * WIN32_FIND_DATAW pages (learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-findfirstfileexw,
+ * .../api/minwinbase/ns-minwinbase-win32_find_dataw) and from Rust's std (library/std/src/sys/
+ * pal/windows/fs.rs, which Deno.readDir runs: FindFirstFileW on "<dir>\*", then FindNextFileW):
+ *   - the first entry comes back with the handle, INVALID_HANDLE_VALUE (-1) and the last error on
+ *     failure; FindNextFileW returns FALSE with ERROR_NO_MORE_FILES (18) after the last one;
+ *   - "." and ".." are listed like any entry (on NTFS, for every folder but a drive root);
+ *   - dwFileAttributes carries FILE_ATTRIBUTE_DIRECTORY, and FILE_ATTRIBUTE_REPARSE_POINT with the
+ *     reparse tag in dwReserved0 (a symbolic link: IO_REPARSE_TAG_SYMLINK; one to a folder has
+ *     the directory bit as well, as CreateSymbolicLinkW's SYMBOLIC_LINK_FLAG_DIRECTORY makes it);
+ *   - FindExInfoBasic leaves cAlternateFileName empty; a find handle is closed by FindClose.
+ * Where this double is simpler than Windows, on purpose: only the match-all pattern: a folder, a
+ * separator (either slash) and a star (what the walk passes; any other pattern is ERROR_INVALID_PARAMETER here, while
+ * Windows matches wildcards); entries in the host's order (NTFS gives name order; the walk sorts
+ * either way); sizes and times left 0 (the walk reads only attributes, tag and name); entries a
+ * Windows folder cannot hold (FIFOs, sockets, devices) are skipped. The error for a folder that
+ * does not exist is ERROR_PATH_NOT_FOUND and for a path that is a file ERROR_DIRECTORY: the pages
+ * do not list them, these are what Win32 maps ENOENT/ENOTDIR-like NTSTATUS codes to (not verified
+ * on a real host). On Windows (the Wine lane) the calls go to the real kernel32, and only the
+ * handle count and the last error are kept here. */
+#define WFD_SIZE 592
+#define WFD_RESERVED0 36
+#define WFD_FILE_NAME 44
+#define WFD_FILE_NAME_UNITS 260
+#define ERROR_NO_MORE_FILES_ 18u
+#define FILE_ATTRIBUTE_DIRECTORY_ 0x10u
+#define FILE_ATTRIBUTE_ARCHIVE_ 0x20u
+#define FILE_ATTRIBUTE_REPARSE_POINT_ 0x400u
+#define IO_REPARSE_TAG_SYMLINK_ 0xA000000Cu
+#define INVALID_HANDLE_VALUE_ ((HANDLE_)(intptr_t)-1)
+
+#ifdef _WIN32
+/* The real kernel32 (our own exports are dbl_k32_*, so these names are the import library's). */
+__declspec(dllimport) HANDLE_ __stdcall FindFirstFileExW(const wchar16 *, int, void *, int, void *,
+                                                         DWORD_);
+__declspec(dllimport) BOOL_ __stdcall FindNextFileW(HANDLE_, void *);
+__declspec(dllimport) BOOL_ __stdcall FindClose(HANDLE_);
+__declspec(dllimport) DWORD_ __stdcall GetLastError(void);
+
+DBL_EXPORT HANDLE_ WINAPI_ K32(FindFirstFileExW)(const wchar16 *pattern, int level, void *data,
+                                                 int search_op, void *filter, DWORD_ flags) {
+  if (should_fail("FindFirstFileExW")) return INVALID_HANDLE_VALUE_;
+  HANDLE_ h = FindFirstFileExW(pattern, level, data, search_op, filter, flags);
+  if (h == INVALID_HANDLE_VALUE_) {
+    dbl_set_last_error(GetLastError());
+    return h;
+  }
+  dbl_count_handle(1);
+  return h;
+}
+
+DBL_EXPORT BOOL_ WINAPI_ K32(FindNextFileW)(HANDLE_ handle, void *data) {
+  if (should_fail("FindNextFileW")) return 0;
+  BOOL_ ok = FindNextFileW(handle, data);
+  if (!ok) dbl_set_last_error(GetLastError());
+  return ok;
+}
+
+DBL_EXPORT BOOL_ WINAPI_ K32(FindClose)(HANDLE_ handle) {
+  if (should_fail("FindClose")) return 0;
+  if (!FindClose(handle)) {
+    dbl_set_last_error(GetLastError());
+    return 0;
+  }
+  dbl_count_handle(-1);
+  return 1;
+}
+#else
+#include <dirent.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <sys/stat.h>
+
+#define ERROR_FILE_NOT_FOUND_ 2u
+#define ERROR_PATH_NOT_FOUND_ 3u
+#define ERROR_DIRECTORY_ 267u
+#define FIND_FIRST_EX_CASE_SENSITIVE_ 1u
+#define FIND_FIRST_EX_LARGE_FETCH_ 2u
+
+typedef struct FindHandle {
+  DIR *dir;
+  struct FindHandle *next;
+} FindHandle;
+
+/* The open find handles (under dbl_lock): a handle is looked up before it is used, so a closed
+ * or made-up one is ERROR_INVALID_HANDLE, never a read of freed memory. */
+static FindHandle *find_handles;
+
+static FindHandle **find_slot(HANDLE_ handle) {
+  FindHandle **slot = &find_handles;
+  while (*slot && *slot != handle) slot = &(*slot)->next;
+  return *slot ? slot : NULL;
+}
+
+static void put_u32_le(uint8_t *out, uint32_t value) { memcpy(out, &value, sizeof value); }
+
+/* The next entry Windows would list into data: 1, or 0 at the end (ERROR_NO_MORE_FILES). */
+static int next_entry(DIR *dir, uint8_t *data) {
+  for (;;) {
+    errno = 0;
+    struct dirent *entry = readdir(dir);
+    if (!entry) return 0;
+    uint32_t attributes = 0, tag = 0;
+    unsigned char type = entry->d_type;
+    struct stat st;
+    if (type == DT_UNKNOWN) {
+      if (fstatat(dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG
+                                          : S_ISLNK(st.st_mode) ? DT_LNK
+                                                                : DT_UNKNOWN;
+    }
+    if (type == DT_DIR) {
+      attributes = FILE_ATTRIBUTE_DIRECTORY_;
+    } else if (type == DT_REG) {
+      attributes = FILE_ATTRIBUTE_ARCHIVE_; /* what NTFS sets on a file written since backup */
+    } else if (type == DT_LNK) {
+      attributes = FILE_ATTRIBUTE_REPARSE_POINT_;
+      tag = IO_REPARSE_TAG_SYMLINK_;
+      /* A link to a folder is a directory symbolic link: its target decides (dangling: none). */
+      if (fstatat(dirfd(dir), entry->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode))
+        attributes |= FILE_ATTRIBUTE_DIRECTORY_;
+    } else {
+      continue; /* FIFOs, sockets, devices: nothing a Windows folder lists */
+    }
+    memset(data, 0, WFD_SIZE);
+    put_u32_le(data, attributes);
+    put_u32_le(data + WFD_RESERVED0, tag);
+    wchar16 name[WFD_FILE_NAME_UNITS];
+    dbl_utf8_to_utf16(entry->d_name, name, WFD_FILE_NAME_UNITS);
+    memcpy(data + WFD_FILE_NAME, name, sizeof name);
+    return 1;
+  }
+}
+
+DBL_EXPORT HANDLE_ WINAPI_ K32(FindFirstFileExW)(const wchar16 *pattern, int level, void *data,
+                                                 int search_op, void *filter, DWORD_ flags) {
+  if (should_fail("FindFirstFileExW")) return INVALID_HANDLE_VALUE_;
+  size_t units = pattern ? dbl_wcslen(pattern) : 0;
+  /* FindExInfoStandard (0) or FindExInfoBasic (1); FindExSearchNameMatch (0); no filter. */
+  if (!data || units < 2 || (level != 0 && level != 1) || search_op != 0 || filter ||
+      (flags & ~(FIND_FIRST_EX_CASE_SENSITIVE_ | FIND_FIRST_EX_LARGE_FETCH_)) ||
+      pattern[units - 1] != '*' || (pattern[units - 2] != '/' && pattern[units - 2] != '\\')) {
+    dbl_set_last_error(ERROR_INVALID_PARAMETER_);
+    return INVALID_HANDLE_VALUE_;
+  }
+  char *path = malloc(units * 4 + 2);
+  if (!path) {
+    dbl_set_last_error(ERROR_NOT_ENOUGH_MEMORY_);
+    return INVALID_HANDLE_VALUE_;
+  }
+  wchar16 *folder = malloc(units * sizeof(wchar16));
+  if (!folder) {
+    free(path);
+    dbl_set_last_error(ERROR_NOT_ENOUGH_MEMORY_);
+    return INVALID_HANDLE_VALUE_;
+  }
+  /* The pattern without its star, the separator kept (so the root's pattern lists the root). */
+  memcpy(folder, pattern, (units - 1) * sizeof(wchar16));
+  folder[units - 1] = 0;
+  dbl_utf16_to_utf8(folder, path, units * 4 + 2);
+  free(folder);
+  DIR *dir = opendir(path);
+  free(path);
+  if (!dir) {
+    dbl_set_last_error(errno == EACCES ? ERROR_ACCESS_DENIED_
+                       : errno == ENOTDIR ? ERROR_DIRECTORY_
+                                          : ERROR_PATH_NOT_FOUND_);
+    return INVALID_HANDLE_VALUE_;
+  }
+  if (!next_entry(dir, data)) { /* an empty drive root: not even "." */
+    closedir(dir);
+    dbl_set_last_error(ERROR_FILE_NOT_FOUND_);
+    return INVALID_HANDLE_VALUE_;
+  }
+  FindHandle *h = malloc(sizeof *h);
+  if (!h) {
+    closedir(dir);
+    dbl_set_last_error(ERROR_NOT_ENOUGH_MEMORY_);
+    return INVALID_HANDLE_VALUE_;
+  }
+  h->dir = dir;
+  dbl_lock();
+  h->next = find_handles;
+  find_handles = h;
+  dbl_unlock();
+  dbl_count_handle(1);
+  return h;
+}
+
+DBL_EXPORT BOOL_ WINAPI_ K32(FindNextFileW)(HANDLE_ handle, void *data) {
+  if (should_fail("FindNextFileW")) return 0;
+  dbl_lock();
+  FindHandle **slot = find_slot(handle);
+  dbl_unlock();
+  if (!slot) {
+    dbl_set_last_error(ERROR_INVALID_HANDLE_);
+    return 0;
+  }
+  FindHandle *h = handle; /* one thread lists with a handle at a time, as on Windows */
+  if (!data) {
+    dbl_set_last_error(ERROR_NOACCESS_);
+    return 0;
+  }
+  if (!next_entry(h->dir, data)) {
+    dbl_set_last_error(errno == EACCES ? ERROR_ACCESS_DENIED_ : ERROR_NO_MORE_FILES_);
+    return 0;
+  }
+  return 1;
+}
+
+DBL_EXPORT BOOL_ WINAPI_ K32(FindClose)(HANDLE_ handle) {
+  if (should_fail("FindClose")) return 0;
+  dbl_lock();
+  FindHandle **slot = find_slot(handle);
+  FindHandle *h = slot ? *slot : NULL;
+  if (slot) *slot = h->next;
+  dbl_unlock();
+  if (!h) {
+    dbl_set_last_error(ERROR_INVALID_HANDLE_);
+    return 0;
+  }
+  closedir(h->dir);
+  free(h);
+  dbl_count_handle(-1);
+  return 1;
+}
+#endif
