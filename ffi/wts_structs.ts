@@ -271,10 +271,18 @@ export function decodeServerInfoW(block: Deno.PointerObject, count: number): Ser
  *   is made per call. Made here when omitted.
  * @param units A `Uint16Array` starting at `bytes`' first byte, at least half as long (with
  *   `view`). Made here when omitted and `bytes` is 2-aligned.
+ * @param names Whether to decode the three names; `false` leaves them `""`, for a listing that
+ *   has them from WTSEnumerateSessionsExW already (three strings fewer per session: about 6% of
+ *   a 1,000-session listing's profile).
  * @returns The decoded fields.
  * @throws {RangeError} If `bytes` is too short.
  */
-export function decodeWtsInfoW(bytes: Uint8Array, view?: DataView, units?: Uint16Array): WtsInfo {
+export function decodeWtsInfoW(
+  bytes: Uint8Array,
+  view?: DataView,
+  units?: Uint16Array,
+  names = true,
+): WtsInfo {
   const { size, offsets } = WTSINFOW;
   if (bytes.byteLength < size) {
     throw new RangeError(`WTSINFOW needs ${size} bytes, got ${bytes.byteLength}`);
@@ -291,8 +299,10 @@ export function decodeWtsInfoW(bytes: Uint8Array, view?: DataView, units?: Uint1
   const v = view;
   const time = (offset: number) =>
     fileTimeDwordsToDate(v.getUint32(offset, true), v.getUint32(offset + 4, true));
-  let winStationName: string, domain: string, userName: string;
-  if (units !== undefined) {
+  let winStationName = "", domain = "", userName = "";
+  if (!names) {
+    // The caller has the names already.
+  } else if (units !== undefined) {
     winStationName = decodeWideUnits(
       units,
       offsets.WinStationName >>> 1,

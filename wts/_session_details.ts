@@ -94,6 +94,9 @@ function decodeAddress(bytes: Uint8Array, view: DataView): string | null {
   }
   return decodeClientAddress(view.getUint32(offsets.AddressFamily, true), addressField);
 }
+/** WTSINFOW without its three names, for rows that carry them (see `decodeWtsInfoW`). */
+const decodeTimesW = (bytes: Uint8Array, view: DataView, units: Uint16Array) =>
+  decodeWtsInfoW(bytes, view, units, false);
 const decodeUshort = (bytes: Uint8Array) => bytes.byteLength >= 2 ? bytes[0]! | bytes[1]! << 8 : 0;
 
 /** The queries of the listing under way, reused while the handle and the symbols stay the same. */
@@ -111,10 +114,14 @@ function sessionQueries(handle: Deno.PointerValue): SessionQueries {
  * The four queries of session `id` on the main thread, the same four the C loop makes
  * (bench/c/sessions_baseline.c): WTSINFOW, client name, client address, protocol.
  */
-export function detailsBlocking(handle: Deno.PointerValue, id: number): SessionDetails {
+export function detailsBlocking(
+  handle: Deno.PointerValue,
+  id: number,
+  names = true,
+): SessionDetails {
   const query = sessionQueries(handle);
   return {
-    info: query.query(id, WTSInfoClass.WTSSessionInfo, decodeWtsInfoW),
+    info: query.query(id, WTSInfoClass.WTSSessionInfo, names ? decodeWtsInfoW : decodeTimesW),
     clientName: query.query(id, WTSInfoClass.WTSClientName, decodeName),
     clientAddress: query.query(id, WTSInfoClass.WTSClientAddress, decodeAddress),
     protocol: query.query(id, WTSInfoClass.WTSClientProtocolType, decodeUshort),

@@ -129,7 +129,8 @@ async function listSessionsIn(context: CallContext, lockState: boolean): Promise
     sessions = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      sessions[i] = toSession(server, row, detailsBlocking(handle, row.id));
+      // Rows from WTSEnumerateSessionsExW carry user and domain: WTSINFOW's names are not read.
+      sessions[i] = toSession(server, row, detailsBlocking(handle, row.id, row.user === undefined));
     }
   } else {
     const details = await mapConcurrently(
