@@ -62,9 +62,11 @@ export const MAX_WORKERS = 8;
 const STARTING_BUDGET_MS = 150;
 
 /**
- * Workers start only for servers slower than this to answer their first call (the open): a
- * Worker blocks this thread 13–25 ms to start, more than calls that answer within this time
- * wait for a slot in this isolate's lane.
+ * Workers start only once a call has been running this long: a Worker blocks this thread
+ * 13–25 ms to start, more than calls that answer faster wait for a slot in this isolate's lane
+ * (measured: 32 and 64 servers answering after 1 ms took the same 15 and 28 ms with or without
+ * Workers allowed). Judged on any call, not the open: a server may open at once and be slow to
+ * enumerate (the sessions bench's servers do).
  */
 export const SLOW_CALL_MS = 5;
 
@@ -130,6 +132,9 @@ class CallPool {
   #startTimer: ReturnType<typeof setTimeout> | undefined;
   /** Milliseconds this thread has spent blocked in `new Worker` since the pool was last idle. */
   #startingSpent = 0;
+  /** When each call still running started, by call number, oldest first. */
+  readonly #runningSince = new Map<number, number>();
+  #nextCall = 0;
   /** The budget for {@linkcode #startingSpent}: see {@linkcode STARTING_BUDGET_MS}. */
   #startingBudget = STARTING_BUDGET_MS;
   #workers: PoolWorker[] = [];
@@ -142,26 +147,30 @@ class CallPool {
 
   /**
    * Reserves the lanes for a fan-out that will keep up to `peakCalls` calls in flight. When
-   * they exceed this isolate's lane, the Workers for the rest start {@linkcode SLOW_CALL_MS}
-   * later if `waiting()` then says the servers have not all answered their first call: a
-   * Worker costs this thread more than a queue of calls to servers that answer that fast
-   * would. `timeoutMs` is the fan-out's deadline, which bounds how long starting Workers may
+   * they exceed this isolate's lane, the Workers for the rest start as soon as a call has been
+   * running for {@linkcode SLOW_CALL_MS} (checked every {@linkcode SLOW_CALL_MS}): a Worker
+   * costs this thread more than a queue of calls to servers that answer faster would. `timeoutMs` is the fan-out's deadline, which bounds how long starting Workers may
    * block this thread. Returns the release, to call once every call of the fan-out has returned
    * (late ones included).
    */
-  reserve(peakCalls: number, waiting: () => boolean, timeoutMs: number): () => void {
+  reserve(peakCalls: number, timeoutMs: number): () => void {
     this.#users++;
     // Blocked in `new Worker`, this thread runs no deadline timer and handles no answer: the
     // starts may take at most a tenth of the shortest deadline of the fan-outs running.
     this.#startingBudget = Math.min(this.#startingBudget, timeoutMs / 10);
     const lanes = Math.ceil(peakCalls / CALLS_PER_LANE);
-    const probe = lanes > 1 && !this.#workersFailed && workersAllowed()
-      ? setTimeout(() => {
-        const wanted = Math.min(MAX_WORKERS, lanes - 1) - this.#workers.length - this.#toStart;
-        if (wanted > 0 && !released && waiting()) this.#startWorkers(wanted);
-      }, SLOW_CALL_MS)
-      : undefined;
     let released = false;
+    let probe: ReturnType<typeof setTimeout> | undefined;
+    const check = () => {
+      probe = undefined;
+      const wanted = Math.min(MAX_WORKERS, lanes - 1) - this.#workers.length - this.#toStart;
+      if (released || wanted <= 0) return;
+      if (this.#oldestCallAge() >= SLOW_CALL_MS) this.#startWorkers(wanted);
+      else probe = setTimeout(check, SLOW_CALL_MS);
+    };
+    if (lanes > 1 && !this.#workersFailed && workersAllowed()) {
+      probe = setTimeout(check, SLOW_CALL_MS);
+    }
     return () => {
       if (released) return;
       released = true;
@@ -169,6 +178,19 @@ class CallPool {
       this.#users--;
       this.#retireIfIdle();
     };
+  }
+
+  /** How long the oldest call still running has run, in milliseconds (0: none runs). */
+  #oldestCallAge(): number {
+    for (const since of this.#runningSince.values()) return performance.now() - since;
+    return 0;
+  }
+
+  /** Keeps `call`'s start time until it settles (the Map's first entry is the oldest). */
+  #timed(call: Promise<unknown>): Promise<unknown> {
+    const id = this.#nextCall++;
+    this.#runningSince.set(id, performance.now());
+    return call.finally(() => this.#runningSince.delete(id));
   }
 
   /** The fan-out's {@linkcode NonblockingRunner}: a free slot now, or the queue. */
@@ -192,7 +214,7 @@ class CallPool {
   #runHere(symbols: object, name: string, args: readonly unknown[]): Promise<unknown> {
     this.#local++;
     const twin = (symbols as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!;
-    return twin(...args).finally(() => {
+    return this.#timed(twin(...args)).finally(() => {
       this.#local--;
       this.#drain();
     });
@@ -205,7 +227,9 @@ class CallPool {
     args: readonly unknown[],
   ): Promise<unknown> {
     const library = libraryOf(symbols)!;
-    return worker.call(libraryFile(library), name, DEFINITIONS[library][name]!, args);
+    return this.#timed(
+      worker.call(libraryFile(library), name, DEFINITIONS[library][name]!, args),
+    );
   }
 
   /** The ready Worker with the most free slots, if any has one. */

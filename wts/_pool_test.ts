@@ -21,7 +21,7 @@ Deno.test("a lane is Deno's blocking pool: 32 calls, 4 per core on Windows", () 
 
 Deno.test("work within one lane starts no Worker", async () => {
   useDoubles();
-  const release = pool.reserve(CALLS_PER_LANE, () => true, 10_000);
+  const release = pool.reserve(CALLS_PER_LANE, 10_000);
   assert.equal(pool.workerCount, 0);
   release();
   const results = await listSessionsOnServers([]);
@@ -36,7 +36,7 @@ Deno.test("calls past one lane run in Workers and leave every buffer as a call h
   doubles.setOpenDelay("slow", 30);
   doubles.generateSessions(2, "slow");
   const wts = wtsapi32();
-  const release = pool.reserve(4 * CALLS_PER_LANE, () => true, 10_000);
+  const release = pool.reserve(4 * CALLS_PER_LANE, 10_000);
   try {
     // Enough opens that the lane here is full and the rest queue for the Workers.
     const count = 3 * CALLS_PER_LANE;

@@ -132,7 +132,6 @@ function fanOut<T>(
     );
     const release = pool.reserve(
       tasks.reduce((sum, task) => sum + callsInFlight(task), 0),
-      () => states.some((state) => state.context === undefined && !state.abandoned),
       timeoutMs,
     );
     // The pool is released once every task has ended, late answers included (and
