@@ -62,10 +62,12 @@ export const MAX_WORKERS = 8;
 const STARTING_BUDGET_MS = 150;
 
 /**
- * Workers start only once a call has been running this long: a Worker blocks this thread
- * 13–25 ms to start, more than calls that answer faster wait for a slot in this isolate's lane
- * (measured: 32 and 64 servers answering after 1 ms took the same 15 and 28 ms with or without
- * Workers allowed). Judged on any call, not the open: a server may open at once and be slow to
+ * The first Worker starts only once calls are running and none has answered for this long: a
+ * Worker blocks this thread 13–25 ms to start, more than calls to servers that answer faster
+ * wait for a slot in this isolate's lane. Measured with 32 and 64 servers answering after 1 ms:
+ * 15 and 28 ms without Workers; 250 and 340 ms when Workers started on "a call has been running
+ * 5 ms" (this thread's own delays made fast calls look slow, and each start made the next look
+ * justified). Judged on any call, not the open: a server may open at once and be slow to
  * enumerate (the sessions bench's servers do).
  */
 export const SLOW_CALL_MS = 5;
@@ -132,9 +134,12 @@ class CallPool {
   #startTimer: ReturnType<typeof setTimeout> | undefined;
   /** Milliseconds this thread has spent blocked in `new Worker` since the pool was last idle. */
   #startingSpent = 0;
-  /** When each call still running started, by call number, oldest first. */
-  readonly #runningSince = new Map<number, number>();
-  #nextCall = 0;
+  /** Calls running now, here or in a Worker. */
+  #running = 0;
+  /** When this thread last handled an answer (or a busy period began). */
+  #lastAnswerAt = 0;
+  /** How long the last `new Worker` blocked this thread, in milliseconds. */
+  #lastStartMs = 0;
   /** The budget for {@linkcode #startingSpent}: see {@linkcode STARTING_BUDGET_MS}. */
   #startingBudget = STARTING_BUDGET_MS;
   #workers: PoolWorker[] = [];
@@ -147,9 +152,9 @@ class CallPool {
 
   /**
    * Reserves the lanes for a fan-out that will keep up to `peakCalls` calls in flight. When
-   * they exceed this isolate's lane, the Workers for the rest start as soon as a call has been
-   * running for {@linkcode SLOW_CALL_MS} (checked every {@linkcode SLOW_CALL_MS}): a Worker
-   * costs this thread more than a queue of calls to servers that answer faster would. `timeoutMs` is the fan-out's deadline, which bounds how long starting Workers may
+   * they exceed this isolate's lane, the Workers for the rest start while the servers are quiet
+   * (see {@linkcode SLOW_CALL_MS}): a Worker costs this thread more than a queue of calls to
+   * servers that answer faster would. `timeoutMs` is the fan-out's deadline, which bounds how long starting Workers may
    * block this thread. Returns the release, to call once every call of the fan-out has returned
    * (late ones included).
    */
@@ -159,38 +164,25 @@ class CallPool {
     // starts may take at most a tenth of the shortest deadline of the fan-outs running.
     this.#startingBudget = Math.min(this.#startingBudget, timeoutMs / 10);
     const lanes = Math.ceil(peakCalls / CALLS_PER_LANE);
+    const wanted = Math.min(MAX_WORKERS, lanes - 1) - this.#workers.length - this.#toStart;
+    if (this.#users === 1) this.#lastAnswerAt = performance.now();
+    if (wanted > 0 && !this.#workersFailed && workersAllowed()) this.#startWorkers(wanted);
     let released = false;
-    let probe: ReturnType<typeof setTimeout> | undefined;
-    const check = () => {
-      probe = undefined;
-      const wanted = Math.min(MAX_WORKERS, lanes - 1) - this.#workers.length - this.#toStart;
-      if (released || wanted <= 0) return;
-      if (this.#oldestCallAge() >= SLOW_CALL_MS) this.#startWorkers(wanted);
-      else probe = setTimeout(check, SLOW_CALL_MS);
-    };
-    if (lanes > 1 && !this.#workersFailed && workersAllowed()) {
-      probe = setTimeout(check, SLOW_CALL_MS);
-    }
     return () => {
       if (released) return;
       released = true;
-      clearTimeout(probe);
       this.#users--;
       this.#retireIfIdle();
     };
   }
 
-  /** How long the oldest call still running has run, in milliseconds (0: none runs). */
-  #oldestCallAge(): number {
-    for (const since of this.#runningSince.values()) return performance.now() - since;
-    return 0;
-  }
-
-  /** Keeps `call`'s start time until it settles (the Map's first entry is the oldest). */
+  /** Notes when `call` answers: see {@linkcode SLOW_CALL_MS}. */
   #timed(call: Promise<unknown>): Promise<unknown> {
-    const id = this.#nextCall++;
-    this.#runningSince.set(id, performance.now());
-    return call.finally(() => this.#runningSince.delete(id));
+    this.#running++;
+    return call.finally(() => {
+      this.#running--;
+      this.#lastAnswerAt = performance.now();
+    });
   }
 
   /** The fan-out's {@linkcode NonblockingRunner}: a free slot now, or the queue. */
@@ -285,6 +277,16 @@ class CallPool {
     this.#startTimer = undefined;
     const turn = performance.now();
     while (this.#toStart > 0 && !this.#workersFailed) {
+      // Only while the servers are quiet: calls running and no answer for SLOW_CALL_MS (for
+      // the first Worker) or for as long as the last start blocked this thread. Faster
+      // servers are served by the queue sooner than by a Worker, and a start inside a burst of
+      // answers would hold them up.
+      const quiet = performance.now() - this.#lastAnswerAt;
+      const needed = this.#workers.length === 0 ? SLOW_CALL_MS : this.#lastStartMs;
+      if (this.#running === 0 || quiet < needed) {
+        this.#startTimer = setTimeout(() => this.#startNext(), SLOW_CALL_MS);
+        return;
+      }
       this.#toStart--;
       const started = performance.now();
       try {
@@ -307,7 +309,8 @@ class CallPool {
         this.#workersFailed = true; // Workers unavailable here: this isolate's lane does it all
         return;
       }
-      this.#startingSpent += performance.now() - started;
+      this.#lastStartMs = performance.now() - started;
+      this.#startingSpent += this.#lastStartMs;
       // A host where Workers start slowly (a loaded machine; `deno test`, which checks the
       // Worker's module inside `new Worker`) gets fewer of them.
       if (this.#startingSpent >= this.#startingBudget) this.#toStart = 0;
