@@ -106,14 +106,18 @@ function workersAllowed(): boolean {
 }
 
 /**
- * How early `name` comes in a server's chain of calls: the open (0) unlocks the enumeration
- * (1), which unlocks every per-session query (2). When there are fewer slots than calls, the
- * earlier ones go first: each unlocks more work, so the lanes stay full and no server's chain
- * starts last because the queries of others filled the queue first.
+ * Which queued calls go first when there are fewer slots than calls: the ones furthest along a
+ * server's chain (per-session queries 0, the enumeration 1, the open 2). Finishing the servers
+ * that answer beats starting more: a dead server's open holds its slot until Windows gives up,
+ * and with opens first the healthy servers' next calls queued behind ever more dead opens.
+ * Measured on 64 servers of which 48 take 1 s to open, 100 ms deadline, under Wine (8 calls per
+ * lane): opens first 0 of the 16 healthy answered, furthest first 5; the 50 ms fixture's ratios
+ * came out lower under Wine (sessions 32: 2.76× against 3.62×) and the same within noise on
+ * Linux.
  */
 function chainRank(name: string): 0 | 1 | 2 {
-  if (name.startsWith("WTSOpenServer")) return 0;
-  return name.startsWith("WTSEnumerate") ? 1 : 2;
+  if (name.startsWith("WTSOpenServer")) return 2;
+  return name.startsWith("WTSEnumerate") ? 1 : 0;
 }
 
 /** A call waiting for a free slot. */
@@ -235,7 +239,7 @@ class CallPool {
   }
 
   /**
-   * Hands queued calls to free slots, the earliest in a server's chain first (see
+   * Hands queued calls to free slots, the furthest along a server's chain first (see
    * {@linkcode chainRank}), each rank oldest first; a call whose chain was given up is skipped.
    */
   #drain(): void {
