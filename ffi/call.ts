@@ -54,6 +54,36 @@ export interface CallMode {
   readonly nonblocking: boolean;
   /** Set when nobody waits for the result any more: further calls are skipped. */
   readonly abandoned: boolean;
+  /**
+   * Where the `…Async` twins run; omitted: on this isolate's own thread pool. The fan-out's
+   * pool (`wts/_pool.ts`) spreads them over Workers past this isolate's ceiling.
+   */
+  readonly runner?: NonblockingRunner;
+}
+
+/**
+ * Runs the nonblocking twin `name` of `symbols` with `args`, somewhere: it must behave exactly
+ * like `symbols[name](...args)` (the same return value, and every buffer argument left as the
+ * call left it), and settle only once the call has returned.
+ */
+export type NonblockingRunner = (
+  mode: CallMode,
+  symbols: object,
+  name: string,
+  args: readonly unknown[],
+) => Promise<unknown>;
+
+/** The nonblocking twin `name + "Async"` called the way `mode` says. */
+function runNonblocking(
+  mode: CallMode,
+  symbols: object,
+  name: string,
+  args: readonly unknown[],
+): Promise<unknown> {
+  const twin = `${name}Async`;
+  return mode.runner !== undefined
+    ? mode.runner(mode, symbols, twin, args)
+    : symbol(symbols, twin)(...args) as Promise<unknown>;
 }
 
 /** Any bound symbol (the argument types are checked at each call through {@linkcode ArgsOf}). */
@@ -293,13 +323,12 @@ export function callBool<S extends object, N extends TwinName<S>>(
   options?: TwinCallOptions,
 ): Promise<void> {
   const blocking = symbol(symbols, name);
-  const nonblocking = symbol(symbols, `${name}Async`);
   const prepare = options?.prepare;
   return callTwins(
     mode,
     name,
     () => (prepare?.(), blocking(...args) as number),
-    () => (prepare?.(), nonblocking(...args) as Promise<number>),
+    () => (prepare?.(), runNonblocking(mode, symbols, name, args) as Promise<number>),
   );
 }
 
@@ -370,7 +399,7 @@ export async function tryBool<S extends object, N extends TwinName<S>>(
 ): Promise<boolean> {
   if (!mode.nonblocking) return symbol(symbols, name)(...args) !== 0;
   if (mode.abandoned) throw new AbandonedError(name);
-  const ok = (await symbol(symbols, `${name}Async`)(...args)) !== 0;
+  const ok = (await runNonblocking(mode, symbols, name, args)) !== 0;
   if (mode.abandoned) throw new AbandonedError(name);
   return ok;
 }

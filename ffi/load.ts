@@ -380,6 +380,15 @@ function library<N extends LibraryName>(name: N): LibraryOf<N>["symbols"] {
   return symbols as LibraryOf<N>["symbols"];
 }
 
+/**
+ * The file `name` is loaded from here (opening the library if it is not open yet): what the
+ * fan-out's pool Workers open, so they call exactly the DLL this thread calls.
+ */
+export function libraryFile(name: LibraryName): string {
+  library(name);
+  return opened[name]!.path;
+}
+
 /** wtsapi32.dll, opened on first use. */
 export const wtsapi32 = (): LibraryOf<"wtsapi32">["symbols"] => library("wtsapi32");
 

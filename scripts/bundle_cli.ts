@@ -12,11 +12,11 @@
  * top level is about 2 ms of CPU profile either way.
  *
  * What it is: `deno bundle --code-splitting` (esbuild) of `cli/main.ts` and the fan-out Worker's
- * module `wts/_fanout_worker.ts`, so every command module stays a chunk imported only when its
+ * module `wts/_call_worker.ts`, so every command module stays a chunk imported only when its
  * command runs (commander too: `--help` still never loads it), and the Worker has its own entry.
  * Commander is bundled from the pinned `npm:` package the lockfile names; its `node:` imports stay
- * imports. The one rewrite: `wts/_pool.ts` finds its Worker module beside itself
- * (`new URL("./_fanout_worker.ts", import.meta.url)`), which in the bundle is `wts/_fanout_worker.js`
+ * imports. The one rewrite: `wts/_pool_worker.ts` finds its Worker module beside itself
+ * (`new URL("./_call_worker.ts", import.meta.url)`), which in the bundle is `wts/_call_worker.js`
  * relative to the chunk holding the pool; exactly one such reference must be found, or the build
  * fails rather than ship a pool whose Workers cannot start. `tests/bundle_test.ts` builds it and
  * checks it answers as `cli/main.ts` does, Workers included.
@@ -35,8 +35,8 @@ export const DEFAULT_OUT_DIR = "dist/cli";
 /** The bundle's entry point inside `outDir`. */
 export const BUNDLE_ENTRY = "cli/main.js";
 
-const WORKER_REFERENCE = 'new URL("./_fanout_worker.ts", import.meta.url)';
-const WORKER_OUTPUT = "wts/_fanout_worker.js";
+const WORKER_REFERENCE = 'new URL("./_call_worker.ts", import.meta.url)';
+const WORKER_OUTPUT = "wts/_call_worker.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -63,7 +63,7 @@ export async function bundleCli(outDir: string = DEFAULT_OUT_DIR): Promise<strin
       "--outdir",
       out,
       "cli/main.ts",
-      "wts/_fanout_worker.ts",
+      "wts/_call_worker.ts",
     ],
     cwd: root,
     stdout: "piped",
@@ -107,7 +107,7 @@ async function pointPoolAtWorker(out: string): Promise<void> {
   if (found !== 1) {
     throw new Error(
       `expected one reference to the fan-out Worker in the bundle, found ${found}: ` +
-        "wts/_pool.ts changed how it names its Worker; update scripts/bundle_cli.ts",
+        "wts/_pool_worker.ts changed how it names its Worker; update scripts/bundle_cli.ts",
     );
   }
 }

@@ -107,36 +107,46 @@ Deno.test("the bundled CLI answers as cli/main.ts does, its fan-out Worker inclu
     for (const file of javascriptFiles(folder)) {
       const text = Deno.readTextFileSync(file);
       for (
-        const match of text.matchAll(/new URL\("([^"]*_fanout_worker[^"]*)", import\.meta\.url\)/g)
+        const match of text.matchAll(/new URL\("([^"]*_call_worker[^"]*)", import\.meta\.url\)/g)
       ) {
         references.push(new URL(match[1]!, pathToFileURL(file)));
       }
     }
     assert.deepEqual(references.map(String), [
-      pathToFileURL(`${folder}/wts/_fanout_worker.js`).href,
+      pathToFileURL(`${folder}/wts/_call_worker.js`).href,
     ]);
     const probe = `${folder}/worker_probe.ts`;
     Deno.writeTextFileSync(
       probe,
-      `import { buildDir, doubles } from ${JSON.stringify(doublesModule)};
-doubles.addServer("farm0");
-doubles.generateSessions(3, "farm0");
+      `import { win32DoublePath } from ${JSON.stringify(doublesModule)};
+// One call the way the pool sends it (wts/_call_wire.ts), with a result of its own: lstrlenW
+// of a buffer holding "abc", in the kernel32 double.
 const worker = new Worker(${JSON.stringify(references[0]!.href)}, { type: "module" });
 worker.onerror = (event) => {
   console.log(JSON.stringify({ error: event.message }));
   Deno.exit(1);
 };
+const text = new Uint8Array([97, 0, 98, 0, 99, 0, 0, 0]);
 worker.onmessage = ({ data }) => {
-  console.log(JSON.stringify({ ok: data.ok, sessions: data.value?.length }));
+  if (data.type === "ready") {
+    worker.postMessage({ type: "calls", calls: [{
+      id: 1,
+      path: win32DoublePath("kernel32"),
+      name: "lstrlenW",
+      args: [{ bytes: text }],
+      definition: { parameters: ["buffer"], result: "i32", nonblocking: true },
+    }] });
+    return;
+  }
+  const [result] = data.results;
+  console.log(JSON.stringify({ ok: result.ok, value: result.value }));
   worker.terminate();
 };
-worker.postMessage({ type: "init", dllDirectory: buildDir });
-worker.postMessage({ type: "run", id: 1, task: { kind: "sessions", server: "farm0" } });
 `,
     );
     const answer = await run([...FLAGS, probe]);
     assert.equal(answer.code, 0, answer.stdout + answer.stderr);
-    assert.deepEqual(JSON.parse(answer.stdout), { ok: true, sessions: 3 });
+    assert.deepEqual(JSON.parse(answer.stdout), { ok: true, value: 3 });
   } finally {
     Deno.removeSync(folder, { recursive: true });
   }

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { callHandle } from "../ffi/call.ts";
+import { callHandle, type NonblockingRunner } from "../ffi/call.ts";
 import { encodeWide } from "../ffi/utf16.ts";
 import { wtsapi32 } from "../ffi/load.ts";
 
@@ -30,15 +30,18 @@ export interface CallContext {
   readonly nonblocking: boolean;
   /** Set when nobody waits for the result any more: further calls are skipped. */
   abandoned: boolean;
+  /** Where the nonblocking calls run (the fan-out's pool); omitted: this isolate's pool. */
+  readonly runner?: NonblockingRunner;
 }
 
-/** A context for calls on `handle`, blocking or not. */
+/** A context for calls on `handle`, blocking or not, nonblocking ones run by `runner`. */
 export function callContext(
   handle: Deno.PointerValue,
   server: string,
   nonblocking: boolean,
+  runner?: NonblockingRunner,
 ): CallContext {
-  return { handle, server, nonblocking, abandoned: false };
+  return { handle, server, nonblocking, abandoned: false, runner };
 }
 
 /**

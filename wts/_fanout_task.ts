@@ -1,20 +1,14 @@
 /**
- * One server's share of a fan-out, the same code whichever thread runs it (the main thread or a
- * pool Worker): open the server off the thread, run the ordinary listing in a nonblocking call
- * context, close the handle when the last call has returned. Also the wire form of its errors,
- * since a Worker's `postMessage` drops the classes of `WindowsError` and friends.
+ * One server's share of a fan-out, run on the main thread: open the server with a nonblocking
+ * call, run the ordinary listing in a nonblocking call context whose calls the pool places
+ * (`_pool.ts`), close the handle when the last call has returned. The listing code is the
+ * serial path's own, so the results are the same by construction.
  *
  * @module
  */
 
-import { WindowsError } from "../ffi/errors.ts";
-import {
-  type CallContext,
-  callContext,
-  closeServerHandle,
-  contextOptions,
-  NonblockingCallError,
-} from "./_context.ts";
+import type { NonblockingRunner } from "../ffi/call.ts";
+import { type CallContext, callContext, closeServerHandle, contextOptions } from "./_context.ts";
 import { openServerNonblocking } from "./_open_async.ts";
 import { listSessions } from "./sessions.ts";
 import { listProcesses, type ListProcessesOptions } from "./processes.ts";
@@ -26,8 +20,9 @@ export type ServerTask =
 
 /**
  * How many nonblocking calls one task keeps in flight at most: a session listing runs up to 8
- * per-session queries at once (`QUERY_CONCURRENCY` in sessions.ts), a process listing one call
- * at a time. The pool sizes itself from this.
+ * per-session queries at once (`QUERY_CONCURRENCY` in sessions.ts, whatever the number of
+ * queries per session), a process listing one call at a time (the enumeration, then one
+ * account lookup after another). The pool starts its Workers from the sum of these.
  */
 export function callsInFlight(task: ServerTask): number {
   return task.kind === "sessions" ? 8 : 1;
@@ -46,12 +41,17 @@ export function abandon(state: Abandonable): void {
 }
 
 /**
- * Runs `task` to the end. Resolves (or rejects) only when no call of it is running any more and
- * its handle is closed, also when it was abandoned half-way.
+ * Runs `task` to the end, its nonblocking calls placed by `runner`. Resolves (or rejects) only
+ * when no call of it is running any more and its handle is closed, also when it was abandoned
+ * half-way.
  */
-export async function runServerTask(task: ServerTask, state: Abandonable): Promise<unknown> {
-  const handle = await openServerNonblocking(task.server, () => state.abandoned);
-  const context = callContext(handle, task.server, true);
+export async function runServerTask(
+  task: ServerTask,
+  state: Abandonable,
+  runner?: NonblockingRunner,
+): Promise<unknown> {
+  const handle = await openServerNonblocking(task.server, () => state.abandoned, runner);
+  const context = callContext(handle, task.server, true, runner);
   context.abandoned = state.abandoned;
   state.context = context;
   try {
@@ -61,63 +61,5 @@ export async function runServerTask(task: ServerTask, state: Abandonable): Promi
     );
   } finally {
     closeServerHandle(handle);
-  }
-}
-
-/** An error as structured-clonable data. */
-export interface WireError {
-  name: string;
-  message: string;
-  code?: number;
-  functionName?: string;
-  systemMessage?: string;
-  server?: string;
-  elapsedMs?: number;
-}
-
-/** `error` as data a Worker can post. */
-export function errorToWire(error: unknown): WireError {
-  if (error instanceof WindowsError) {
-    return {
-      name: error.name,
-      message: error.message,
-      code: error.code,
-      functionName: error.functionName,
-      systemMessage: error.systemMessage,
-    };
-  }
-  if (error instanceof NonblockingCallError) {
-    return {
-      name: error.name,
-      message: error.message,
-      functionName: error.functionName,
-      server: error.server,
-      elapsedMs: error.elapsedMs,
-    };
-  }
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: "Error", message: String(error) };
-}
-
-/** The error {@linkcode errorToWire} described, with its class back. */
-export function errorFromWire(wire: WireError): Error {
-  switch (wire.name) {
-    case "WindowsError":
-      return new WindowsError(wire.functionName!, wire.code!, wire.systemMessage);
-    case "NonblockingCallError": {
-      // The message already says why; rebuild it through the constructor to keep its class.
-      const error = new NonblockingCallError(wire.functionName!, wire.server!, wire.elapsedMs!, "");
-      Object.defineProperty(error, "message", { value: wire.message });
-      return error;
-    }
-    case "TypeError":
-      return new TypeError(wire.message);
-    case "RangeError":
-      return new RangeError(wire.message);
-    default: {
-      const error = new Error(wire.message);
-      if (wire.name !== "Error") Object.defineProperty(error, "name", { value: wire.name });
-      return error;
-    }
   }
 }

@@ -13,6 +13,7 @@
  * @module
  */
 
+import type { NonblockingRunner } from "../ffi/call.ts";
 import { clearLastError, WindowsError } from "../ffi/errors.ts";
 import { encodeWide } from "../ffi/utf16.ts";
 import { wtsapi32 } from "../ffi/load.ts";
@@ -27,16 +28,27 @@ import { AbandonedError, FAST_FAILURE_MS, NonblockingCallError } from "./_contex
  * Vista a failed open returns an invalid non-NULL handle that the next call rejects) has its
  * error code on a pool thread. As for every idempotent call here, a fast failure is repeated
  * synchronously to read the real code; a slow one is a {@linkcode NonblockingCallError}.
+ * `runner` places the call (the fan-out's pool); without it, it runs on this isolate's pool.
  */
 export async function openServerNonblocking(
   server: string,
   abandoned: () => boolean,
+  runner?: NonblockingRunner,
 ): Promise<Deno.PointerObject> {
   if (server === "") throw new TypeError("server name is empty (omit it for the local server)");
   const wide = encodeWide(server, "server name");
   const wts = wtsapi32();
   const started = performance.now();
-  const handle = await wts.WTSOpenServerWAsync(wide);
+  const mode = {
+    server,
+    nonblocking: true,
+    get abandoned() {
+      return abandoned();
+    },
+  };
+  const handle = runner === undefined
+    ? await wts.WTSOpenServerWAsync(wide)
+    : await runner(mode, wts, "WTSOpenServerWAsync", [wide]) as Deno.PointerValue;
   if (abandoned()) {
     if (handle !== null) wts.WTSCloseServer(handle);
     throw new AbandonedError("WTSOpenServerW");

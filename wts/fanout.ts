@@ -5,11 +5,11 @@
  *
  * Nothing that may touch the network runs on the main thread, the open included
  * (WTSOpenServerW is an RPC of its own, MS-TSTS RpcWinStationOpenServer): every call is
- * nonblocking. Deno runs at most 32 nonblocking FFI calls at once per isolate
- * (`max_blocking_threads(32)` in Deno's runtime/tokio_util.rs), so when the servers' calls in
- * flight exceed 32, a small pool of Workers (isolates with 32 each, at most one per core) takes
- * the surplus; the Workers run the very same listing code and end when their last task has
- * answered (see `_pool.ts`).
+ * nonblocking. Deno runs a bounded number of nonblocking FFI calls at once per isolate (32 on
+ * Linux, 4 per core on Windows: `CALLS_PER_LANE` in `_pool.ts`), so when the servers' calls in
+ * flight exceed that, pool Workers (isolates with a thread pool each) start at once and take
+ * single calls off the main thread, which keeps running every server's listing code, the
+ * serial path's own (see `_pool.ts`).
  *
  * A timed-out server's call keeps running on its pool thread (Win32 calls cannot be cancelled).
  * No further call of it starts; what it returns is still freed when it arrives and the server
@@ -42,8 +42,14 @@
 import { ServerTimeoutError } from "../ffi/errors.ts";
 import type { Session } from "./sessions.ts";
 import type { ProcessInfo } from "./processes.ts";
-import type { ServerTask } from "./_fanout_task.ts";
-import { startTasks } from "./_pool.ts";
+import {
+  abandon,
+  type Abandonable,
+  callsInFlight,
+  runServerTask,
+  type ServerTask,
+} from "./_fanout_task.ts";
+import { pool } from "./_pool.ts";
 
 /** One server's answer: its value, or why there is none, and how long it took. */
 export type ServerResult<T> =
@@ -89,6 +95,18 @@ export async function settleLateAnswers(): Promise<void> {
   while (lateAnswers.size > 0) await Promise.all(lateAnswers);
 }
 
+/** How one task ended. */
+type TaskOutcome = { ok: true; value: unknown } | { ok: false; error: Error };
+
+const settle = (promise: Promise<unknown>): Promise<TaskOutcome> =>
+  promise.then(
+    (value): TaskOutcome => ({ ok: true, value }),
+    (error): TaskOutcome => ({
+      ok: false,
+      error: error instanceof Error ? error : new Error(String(error)),
+    }),
+  );
+
 function fanOut<T>(
   tasks: readonly ServerTask[],
   options: FanOutOptions | undefined,
@@ -105,8 +123,24 @@ function fanOut<T>(
     let remaining = tasks.length;
     let done = false;
     const started = performance.now();
-    // Everything that touches a server, the open included, runs off this thread from here on.
-    const running = startTasks(tasks);
+    // Everything that touches a server, the open included, runs off this thread from here on:
+    // the opens start now, then the Workers the calls will need (starting the first blocks this
+    // thread for a while, so the opens go first).
+    const states = tasks.map((): Abandonable => ({ abandoned: false }));
+    const running = tasks.map((task, index) =>
+      settle(runServerTask(task, states[index]!, pool.run))
+    );
+    const release = pool.reserve(
+      tasks.reduce((sum, task) => sum + callsInFlight(task), 0),
+      timeoutMs,
+    );
+    // The pool is released once every task has ended, late answers included (and
+    // settleLateAnswers waits for that too, so no Worker outlives it).
+    const released: Promise<unknown> = Promise.all(running).then(() => {
+      release();
+      lateAnswers.delete(released);
+    });
+    lateAnswers.add(released);
     const finish = () => {
       done = true;
       for (const timer of timers) clearTimeout(timer);
@@ -115,7 +149,7 @@ function fanOut<T>(
     const onAbort = () => {
       if (done) return;
       finish();
-      for (const task of running) task.abandon();
+      for (const state of states) abandon(state);
       reject(signal!.reason);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -124,7 +158,7 @@ function fanOut<T>(
       resolve(results);
       return;
     }
-    running.forEach((task, index) => {
+    running.forEach((outcomeOf, index) => {
       const server = tasks[index]!.server;
       let answered = false;
       const answer = (result: ServerResult<T>) => {
@@ -137,17 +171,20 @@ function fanOut<T>(
           resolve(results);
         }
       };
-      // One deadline per server, from the moment it was asked: open + every call.
-      timers[index] = setTimeout(() => {
-        task.abandon();
+      // One deadline per server, from the moment it was asked: open + every call. Judged one
+      // turn of the event loop after it passed, so that an answer which arrived while this
+      // thread was blocked (starting a pool Worker blocks it) is taken, not reported late.
+      const timeOut = () => {
+        abandon(states[index]!);
         answer({
           server,
           ok: false,
           error: new ServerTimeoutError(server, timeoutMs),
           elapsedMs: performance.now() - started,
         });
-      }, timeoutMs);
-      const settled = task.done.then((outcome) => {
+      };
+      timers[index] = setTimeout(() => (timers[index] = setTimeout(timeOut, 0)), timeoutMs);
+      const settled = outcomeOf.then((outcome) => {
         lateAnswers.delete(settled);
         const elapsedMs = performance.now() - started;
         answer(
