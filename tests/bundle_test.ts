@@ -6,10 +6,10 @@
  * Worker reference works rather than falling back to the main thread unnoticed.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { BUNDLE_ENTRY, bundleCli } from "../scripts/bundle_cli.ts";
-import { buildDir } from "./doubles.ts";
+import { buildDir, doublePath, win32DoublePath } from "./doubles.ts";
 
 const doublesModule = new URL("./doubles.ts", import.meta.url).href;
 const sourceEntry = new URL("../cli/main.ts", import.meta.url).href;
@@ -118,9 +118,11 @@ Deno.test("the bundled CLI answers as cli/main.ts does, its fan-out Worker inclu
     const probe = `${folder}/worker_probe.ts`;
     Deno.writeTextFileSync(
       probe,
-      `import { win32DoublePath } from ${JSON.stringify(doublesModule)};
-// One call the way the pool sends it (wts/_call_wire.ts), with a result of its own: lstrlenW
+      `// One call the way the pool sends it (wts/_call_wire.ts), with a result of its own: lstrlenW
 // of a buffer holding "abc", in the kernel32 double.
+// The doubles' core first: on Windows a DLL's own folder is not searched for its imports, and
+// in the CLI the main thread has loaded it before any Worker binds a symbol.
+Deno.dlopen(${JSON.stringify(resolve(doublePath("wsdouble")))}, {});
 const worker = new Worker(${JSON.stringify(references[0]!.href)}, { type: "module" });
 worker.onerror = (event) => {
   console.log(JSON.stringify({ error: event.message }));
@@ -131,7 +133,7 @@ worker.onmessage = ({ data }) => {
   if (data.type === "ready") {
     worker.postMessage({ type: "calls", calls: [{
       id: 1,
-      path: win32DoublePath("kernel32"),
+      path: ${JSON.stringify(resolve(win32DoublePath("kernel32")))},
       name: "lstrlenW",
       args: [{ bytes: text }],
       definition: { parameters: ["buffer"], result: "i32", nonblocking: true },
@@ -139,7 +141,7 @@ worker.onmessage = ({ data }) => {
     return;
   }
   const [result] = data.results;
-  console.log(JSON.stringify({ ok: result.ok, value: result.value }));
+  console.log(JSON.stringify(result.ok ? { ok: true, value: result.value } : result));
   worker.terminate();
 };
 `,
