@@ -10,7 +10,8 @@
  *   sides are timed by the same `deno bench` harness. Per-row flatness from 1,000 to 100,000
  *   rows is measured on the decode alone (bench/decode_bench.ts).
  * - `fan-out`: `listSessionsOnServers` / `listProcessesOnServers` on 32 and 64 servers whose
- *   every WTS call (the open included) waits 50 ms in the double (an RPC round trip), against
+ *   every WTS call (the open included: `setOpenDelay`) waits 50 ms in the double (an RPC round
+ *   trip), against
  *   `listSessions({ server })` / `listProcesses({ server })` on one of them.
  *
  * @module
@@ -56,6 +57,9 @@ const servers = Array.from(
 );
 for (const server of servers) {
   doubles.addServer(server, DELAY_MS);
+  // The issue's fixture: every call answers after 50 ms, the open included (as in
+  // bench/_fanout_ratios.ts); without it one server was two round trips instead of three.
+  doubles.setOpenDelay(server, DELAY_MS);
   doubles.generateSessions(SESSIONS_PER_SERVER, server);
   doubles.generateProcesses(PROCESSES_PER_SERVER, server);
 }
