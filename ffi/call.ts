@@ -235,7 +235,8 @@ function statusOf(blocking: () => number): number {
  * expected per distinct SID) without building an error, with its stack and system message, for
  * each. `blocking` and `nonblocking` must be the same call with the same arguments: the blocking
  * one is the honest way to read the code of a nonblocking failure (see the module
- * documentation). Prefer {@linkcode callBoolStatus}, which builds both from one argument list.
+ * documentation). Prefer {@linkcode callBoolStatus}, which builds both from one argument list
+ * (and {@linkcode callBool}, which throws the failure instead).
  *
  * @param mode How to run it.
  * @param functionName The function, for the errors thrown (abandoned, or too slow to repeat).
@@ -270,28 +271,6 @@ export async function callTwinsStatus(
 }
 
 /**
- * Runs one idempotent BOOL-returning call the way `mode` says, throwing a
- * {@linkcode WindowsError} (or a {@linkcode NonblockingCallError}) on FALSE: see
- * {@linkcode callTwinsStatus}. Prefer {@linkcode callBool}, which builds both from one argument
- * list.
- *
- * @param mode How to run it.
- * @param functionName The function, for the error.
- * @param blocking The call on the main thread.
- * @param nonblocking The same call on the thread pool.
- * @returns When the call succeeded.
- */
-export async function callTwins(
-  mode: CallMode,
-  functionName: string,
-  blocking: () => number,
-  nonblocking: () => Promise<number>,
-): Promise<void> {
-  const status = await callTwinsStatus(mode, functionName, blocking, nonblocking);
-  if (status !== ERROR_SUCCESS) throw failureOf(functionName, status);
-}
-
-/**
  * Calls `symbols[name]` (on the main thread) or its twin `symbols[name + "Async"]` (on the
  * thread pool) as `mode` says, with one argument list, and throws the real
  * {@linkcode WindowsError} on FALSE (see the module documentation for the nonblocking case).
@@ -315,21 +294,15 @@ export async function callTwins(
  * @param options A `prepare` step before every attempt.
  * @returns When the call succeeded.
  */
-export function callBool<S extends object, N extends TwinName<S>>(
+export async function callBool<S extends object, N extends TwinName<S>>(
   mode: CallMode,
   symbols: S,
   name: N,
   args: ArgsOf<S[N]>,
   options?: TwinCallOptions,
 ): Promise<void> {
-  const blocking = symbol(symbols, name);
-  const prepare = options?.prepare;
-  return callTwins(
-    mode,
-    name,
-    () => (prepare?.(), blocking(...args) as number),
-    () => (prepare?.(), runNonblocking(mode, symbols, name, args) as Promise<number>),
-  );
+  const status = await callBoolStatus(mode, symbols, name, args, options);
+  if (status !== ERROR_SUCCESS) throw failureOf(name, status);
 }
 
 /**
@@ -360,13 +333,12 @@ export function callBoolStatus<S extends object, N extends TwinName<S>>(
   options?: TwinCallOptions,
 ): Promise<number> {
   const blocking = symbol(symbols, name);
-  const nonblocking = symbol(symbols, `${name}Async`);
   const prepare = options?.prepare;
   return callTwinsStatus(
     mode,
     name,
     () => (prepare?.(), blocking(...args) as number),
-    () => (prepare?.(), nonblocking(...args) as Promise<number>),
+    () => (prepare?.(), runNonblocking(mode, symbols, name, args) as Promise<number>),
   );
 }
 
