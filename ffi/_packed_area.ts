@@ -52,9 +52,9 @@ function itemBytes(kind: PackedKind, address: number): number {
 
 /**
  * A mapped packed area: `bytes[i]`, `units[i]` and `words[i]` are the byte, `WCHAR` and DWORD at
- * `start + i`, `start + 2i` and `start + 4i`. `start` is 4-aligned. `offsets[c][row]` is where
- * column `c`'s item of `row` lies in it (a byte offset; -1 for a NULL pointer), recorded by the
- * scan that proved the layout, so a decoder does not read the pointers a second time.
+ * `start + i`, `start + 2i` and `start + 4i`. `start` is 4-aligned. `offsets[row]` is where the
+ * column's item of `row` lies in it (a byte offset; -1 for a NULL pointer), recorded by the scan
+ * that proved the layout, so a decoder does not read the pointers a second time.
  *
  * @example
  * ```ts ignore
@@ -62,8 +62,8 @@ function itemBytes(kind: PackedKind, address: number): number {
  *
  * declare const view: DataView; // count structs of `size` bytes
  * declare const count: number, size: number;
- * const area = PackedArea.map(view, size, count, [{ offset: 8, kind: "wide" }]);
- * if (area !== null) console.log(area.units.length);
+ * const area = PackedArea.map(view, size, count, { offset: 8, kind: "wide" });
+ * if (area !== null) console.log(area.wide(area.offsets[0]!));
  * ```
  */
 export class PackedArea {
@@ -75,10 +75,10 @@ export class PackedArea {
   readonly units: Uint16Array;
   /** The area as DWORDs (a 4-aligned address `a` is `words[(a - start) / 4]`). */
   readonly words: Uint32Array;
-  /** Per column, per row: the item's byte offset in the area, -1 for a NULL pointer. */
-  readonly offsets: readonly Int32Array[];
+  /** Per row: the item's byte offset in the area, -1 for a NULL pointer. */
+  readonly offsets: Int32Array;
 
-  private constructor(start: number, buffer: ArrayBuffer, offsets: Int32Array[]) {
+  private constructor(start: number, buffer: ArrayBuffer, offsets: Int32Array) {
     this.start = start;
     this.offsets = offsets;
     this.bytes = new Uint8Array(buffer);
@@ -98,16 +98,16 @@ export class PackedArea {
   }
 
   /**
-   * Maps the area the columns' pointers point into, or gives `null` (read each item on its own
-   * then) unless every non-null pointer, taken row by row and column by column, is at or after
-   * the one before it and at most one page further, and every string pointer is even. Then every
-   * page from the first item to the last holds the start of an item, so is readable, and the
-   * area ends where the furthest of the last items ends (measured from the item). The double lays
-   * out each row's items in row order after the structs; no public document describes the block
-   * wtsapi32 builds (MS-TSTS covers only the RPC reply), so that layout is an assumption about
-   * speed only: any other layout maps nothing (`null`), and the caller reads each item on its
-   * own, never a wrong or unsafe read. Columns whose relative order is unknown (a process's name
-   * and its SID) are mapped one column at a time.
+   * Maps the area one pointer column points into, or gives `null` (read each item on its own
+   * then) unless every non-null pointer, row after row, is at or after the one before it and at
+   * most one page further, and (for strings) even. Then every page from the first item to the
+   * last holds the start of an item, so is readable, and the area ends where the last item ends
+   * (measured from the item). The double packs a column's items in row order after the structs;
+   * no public document describes the block wtsapi32 builds (MS-TSTS covers only the RPC reply),
+   * so that layout is an assumption about speed only: any other layout maps nothing (`null`),
+   * and the caller reads each item on its own, never a wrong or unsafe read. Columns are mapped
+   * one at a time, so how one column's items interleave with another's (a process's name and its
+   * SID) does not matter.
    *
    * A string decoded from the area ends at its NUL, at the latest the last string's NUL, which
    * the area holds; a SID is read from it only when its header's length lies inside.
@@ -115,56 +115,43 @@ export class PackedArea {
    * @param view A view over the struct array.
    * @param stride The struct size.
    * @param count How many structs.
-   * @param columns The pointer columns, in their order within a struct.
+   * @param column The pointer column.
    * @returns The mapped area, or `null`.
    */
   static map(
     view: DataView,
     stride: number,
     count: number,
-    columns: readonly PackedColumn[],
+    column: PackedColumn,
   ): PackedArea | null {
+    const wide = column.kind === "wide" ? 1 : 0;
     let first = 0;
     let last = 0;
-    // The columns as typed arrays, read in the loop without a property load per row.
-    const fields = Int32Array.from(columns, (column) => column.offset);
-    const wide = Uint8Array.from(columns, (column) => (column.kind === "wide" ? 1 : 0));
-    const lastOf = new Float64Array(columns.length);
     // Each item's distance from the first item (small integers, exact), -1 for NULL.
-    const offsets = columns.map(() => new Int32Array(count));
-    for (let row = 0, base = 0; row < count; row++, base += stride) {
-      for (let c = 0; c < fields.length; c++) {
-        const address = addressAt(view, base + fields[c]!);
-        if (address === 0) {
-          offsets[c]![row] = -1;
-          continue;
-        }
-        if (first === 0) first = address;
-        else if (address < last || address - last > PAGE_BYTES) return null;
-        const distance = address - first;
-        // Parity from the distance (a small integer; the address itself is beyond int32, where
-        // `&` costs a slow conversion per row); `first`'s own parity is checked below.
-        if ((distance & wide[c]!) !== 0 || distance > MAX_AREA_BYTES) return null;
-        offsets[c]![row] = distance;
-        last = lastOf[c] = address;
+    const offsets = new Int32Array(count);
+    for (let row = 0, at = column.offset; row < count; row++, at += stride) {
+      const address = addressAt(view, at);
+      if (address === 0) {
+        offsets[row] = -1;
+        continue;
       }
+      if (first === 0) first = address;
+      else if (address < last || address - last > PAGE_BYTES) return null;
+      const distance = address - first;
+      // Parity from the distance (a small integer; the address itself is beyond int32, where
+      // `&` costs a slow conversion per row); `first`'s own parity is checked below.
+      if ((distance & wide) !== 0 || distance > MAX_AREA_BYTES) return null;
+      offsets[row] = distance;
+      last = address;
     }
-    if (first === 0) return null;
-    if (columns.some((column, c) => column.kind === "wide" && lastOf[c]! % 2 !== 0)) return null;
+    if (first === 0 || (wide === 1 && first % 2 !== 0)) return null;
     // 4-aligned start: the bytes before `first` in its 4-byte group share its page.
     const start = first - (first % 4);
     const shift = first - start;
     if (shift !== 0) {
-      for (const column of offsets) {
-        for (let row = 0; row < count; row++) if (column[row]! >= 0) column[row]! += shift;
-      }
+      for (let row = 0; row < count; row++) if (offsets[row]! >= 0) offsets[row]! += shift;
     }
-    let end = 0;
-    for (let c = 0; c < columns.length; c++) {
-      if (lastOf[c] !== 0) {
-        end = Math.max(end, lastOf[c]! + itemBytes(columns[c]!.kind, lastOf[c]!));
-      }
-    }
+    const end = last + itemBytes(column.kind, last);
     if (end - start > MAX_AREA_BYTES) return null;
     const buffer = Deno.UnsafePointerView.getArrayBuffer(
       Deno.UnsafePointer.create(BigInt(start))!,

@@ -31,24 +31,27 @@ function table(rows: [string | null, number | null][], place: (item: number) => 
   });
   return { view, heap };
 }
-const COLUMNS = [{ offset: 8, kind: "wide" }, { offset: 16, kind: "sid" }] as const;
+const NAME = { offset: 8, kind: "wide" } as const;
+const SID = { offset: 16, kind: "sid" } as const;
 
+/** Both columns decoded as the process decode does: each column mapped on its own. */
 function decode(view: DataView, count: number) {
-  const area = PackedArea.map(view, STRIDE, count, COLUMNS);
-  const names = new WideColumn(view, 8, STRIDE, count, area);
+  const nameArea = PackedArea.map(view, STRIDE, count, NAME);
+  const sidArea = PackedArea.map(view, STRIDE, count, SID);
+  const names = new WideColumn(view, 8, STRIDE, count, nameArea);
   const sids = new SidTextCache();
   const rows = Array.from({ length: count }, (_, i) => {
     const address = Number(view.getBigUint64(i * STRIDE + 16, true));
     const sid = address === 0
       ? null
-      : area === null
+      : sidArea === null
       ? sids.read(address)
-      : sids.readPacked(area, area.offsets[1]![i]!);
-    const name = area === null ? names.at(i * STRIDE + 8) : area.wide(area.offsets[0]![i]!);
+      : sids.readPacked(sidArea, sidArea.offsets[i]!);
+    const name = nameArea === null ? names.at(i * STRIDE + 8) : nameArea.wide(nameArea.offsets[i]!);
     assert.equal(name, names.at(i * STRIDE + 8));
     return [name, sid];
   });
-  return { area, rows };
+  return { nameArea, sidArea, rows };
 }
 
 const ROWS: [string | null, number | null][] = [
@@ -74,23 +77,27 @@ Deno.test("PackedArea maps names and SIDs packed row by row, as Windows lays the
     next += 28;
   });
   const { view, heap } = table(ROWS, (item) => packed[item]!);
-  const { area, rows } = decode(view, ROWS.length);
-  assert.notEqual(area, null);
+  const { nameArea, sidArea, rows } = decode(view, ROWS.length);
+  assert.notEqual(nameArea, null);
+  assert.notEqual(sidArea, null);
   assert.deepEqual(rows, EXPECTED);
   assert.ok(heap.byteLength > 0); // alive while its addresses are read
 });
 
 Deno.test("PackedArea refuses other layouts, and the decode gives the same rows anyway", () => {
   useDoubles();
-  const layouts: ((item: number) => number)[] = [
-    (item) => (2 * ROWS.length - item) * 1024, // descending
-    (item) => item * 5000, // gaps over a page
-    (item) => item * 700 + (item % 2 === 0 ? 1 : 0), // odd string addresses
+  // Each layout, and which of the two columns it leaves unmapped (the SIDs of the third are
+  // packed: only the names are at odd addresses).
+  const layouts: [(item: number) => number, { names: boolean; sids: boolean }][] = [
+    [(item) => (2 * ROWS.length - item) * 1024, { names: false, sids: false }], // descending
+    [(item) => item * 5000, { names: false, sids: false }], // gaps over a page
+    [(item) => item * 700 + (item % 2 === 0 ? 1 : 0), { names: false, sids: true }], // odd names
   ];
-  for (const place of layouts) {
+  for (const [place, mapped] of layouts) {
     const { view, heap } = table(ROWS, place);
-    const { area, rows } = decode(view, ROWS.length);
-    assert.equal(area, null);
+    const { nameArea, sidArea, rows } = decode(view, ROWS.length);
+    assert.equal(nameArea !== null, mapped.names);
+    assert.equal(sidArea !== null, mapped.sids);
     assert.deepEqual(rows, EXPECTED);
     assert.ok(heap.byteLength > 0);
   }
@@ -115,14 +122,19 @@ Deno.test("SidTextCache.readPacked reads a SID that is not 4-aligned, or runs pa
 
 Deno.test("PackedArea of a column with no pointers, or no rows, is null", () => {
   useDoubles();
-  assert.equal(PackedArea.map(new DataView(new ArrayBuffer(3 * STRIDE)), STRIDE, 3, COLUMNS), null);
-  assert.equal(PackedArea.map(new DataView(new ArrayBuffer(0)), STRIDE, 0, COLUMNS), null);
+  for (const column of [NAME, SID]) {
+    assert.equal(
+      PackedArea.map(new DataView(new ArrayBuffer(3 * STRIDE)), STRIDE, 3, column),
+      null,
+    );
+    assert.equal(PackedArea.map(new DataView(new ArrayBuffer(0)), STRIDE, 0, column), null);
+  }
 });
 
-Deno.test("PackedArea of one column at a time maps all names then all SIDs, too", () => {
+Deno.test("PackedArea maps all names then all SIDs, one column at a time", () => {
   useDoubles();
-  // Names packed first, then the SIDs 4 pages further: together they are not one packed run,
-  // each column alone is (what the process decode relies on: it maps the columns separately).
+  // Names packed first, then the SIDs 4 pages further: together they would not be one packed
+  // run, each column alone is (the process decode maps the columns separately).
   let next = 0;
   const at: number[] = new Array(2 * ROWS.length);
   ROWS.forEach(([name], i) => {
@@ -131,16 +143,9 @@ Deno.test("PackedArea of one column at a time maps all names then all SIDs, too"
   });
   ROWS.forEach((_, i) => (at[2 * i + 1] = 4 * 4096 + 28 * i));
   const { view, heap } = table(ROWS, (item) => at[item]!);
-  assert.equal(PackedArea.map(view, STRIDE, ROWS.length, COLUMNS), null);
-  const names = PackedArea.map(view, STRIDE, ROWS.length, [COLUMNS[0]]);
-  const sids = PackedArea.map(view, STRIDE, ROWS.length, [COLUMNS[1]]);
-  assert.notEqual(names, null);
-  assert.notEqual(sids, null);
-  const cache = new SidTextCache();
-  const rows = ROWS.map((_, i) => {
-    const sid = sids!.offsets[0]![i]!;
-    return [names!.wide(names!.offsets[0]![i]!), sid < 0 ? null : cache.readPacked(sids!, sid)];
-  });
+  const { nameArea, sidArea, rows } = decode(view, ROWS.length);
+  assert.notEqual(nameArea, null);
+  assert.notEqual(sidArea, null);
   assert.deepEqual(rows, EXPECTED);
   assert.ok(heap.byteLength > 0);
 });

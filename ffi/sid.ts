@@ -229,8 +229,8 @@ export class SidTextCache {
    *
    * @example
    * ```ts ignore
-   * const area = PackedArea.map(view, size, count, [{ offset: 16, kind: "sid" }]);
-   * const text = area === null ? sids.read(address) : sids.readPacked(area, area.offsets[0][row]);
+   * const area = PackedArea.map(view, size, count, { offset: 16, kind: "sid" });
+   * const text = area === null ? sids.read(address) : sids.readPacked(area, area.offsets[row]);
    * ```
    *
    * @param area The mapped area the SID lies in.

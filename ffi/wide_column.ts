@@ -44,7 +44,7 @@ export class WideColumn {
    * @param firstOffset The pointer field's offset in the first struct.
    * @param stride The struct size.
    * @param count How many structs.
-   * @param area The area mapped for several columns at once (see {@linkcode PackedArea.map}),
+   * @param area This column's area, when the caller mapped it already (see {@linkcode PackedArea.map}),
    * when the caller has one: `null` reads every string on its own; omitted, the column maps its
    * own.
    */
@@ -57,7 +57,7 @@ export class WideColumn {
   ) {
     this.#view = view;
     const packed = area === undefined
-      ? PackedArea.map(view, stride, count, [{ offset: firstOffset, kind: "wide" }])
+      ? PackedArea.map(view, stride, count, { offset: firstOffset, kind: "wide" })
       : area;
     if (packed !== null) {
       this.#units = packed.units;

@@ -107,15 +107,12 @@ class ProcessStrings {
     indexed: boolean,
   ) {
     this.rowSids = indexed ? new Int32Array(count) : null;
-    const names = PackedArea.map(view, size, count, [{
-      offset: offsets.pProcessName,
-      kind: "wide",
-    }]);
-    const sids = PackedArea.map(view, size, count, [{ offset: offsets.pUserSid, kind: "sid" }]);
+    const names = PackedArea.map(view, size, count, { offset: offsets.pProcessName, kind: "wide" });
+    const sids = PackedArea.map(view, size, count, { offset: offsets.pUserSid, kind: "sid" });
     this.#nameArea = names;
     this.#sidArea = sids;
-    this.#nameOffsets = names?.offsets[0] ?? new Int32Array(0);
-    this.#sidOffsets = sids?.offsets[0] ?? new Int32Array(0);
+    this.#nameOffsets = names?.offsets ?? new Int32Array(0);
+    this.#sidOffsets = sids?.offsets ?? new Int32Array(0);
     this.#names = new WideColumn(view, offsets.pProcessName, size, count, names);
     this.#view = view;
     this.#nameField = offsets.pProcessName;
