@@ -218,9 +218,10 @@ export const FAILED_WITHOUT_CODE = 0xffff_ffff;
  * @returns The error to throw.
  */
 export function failureOf(functionName: string, status: number): WindowsError {
-  return status === FAILED_WITHOUT_CODE
-    ? new WindowsError(functionName, ERROR_SUCCESS, "the call failed without setting an error code")
-    : WindowsError.fromCode(functionName, status);
+  return WindowsError.fromLastErrorCode(
+    functionName,
+    status === FAILED_WITHOUT_CODE ? ERROR_SUCCESS : status,
+  );
 }
 
 /** Runs a BOOL call on the main thread: `ERROR_SUCCESS`, or its last error. */

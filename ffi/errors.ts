@@ -107,7 +107,19 @@ export class WindowsError extends WinsessionError {
    * @returns The error, with `code` from `GetLastError()`.
    */
   static fromLastError(functionName: string): WindowsError {
-    const code = kernel32().GetLastError();
+    return WindowsError.fromLastErrorCode(functionName, kernel32().GetLastError());
+  }
+
+  /**
+   * The error for a function that returned failure, given the last error read right after it
+   * (`ERROR_SUCCESS` when it set none): {@linkcode WindowsError.fromLastError} once the code has
+   * been read, for callers that read it themselves (ffi/call.ts' status calls).
+   *
+   * @param functionName The Win32 function that failed.
+   * @param code `GetLastError()` right after the call.
+   * @returns The error.
+   */
+  static fromLastErrorCode(functionName: string, code: number): WindowsError {
     if (code === ERROR_SUCCESS) {
       // Some implementations (Wine's WTS stubs) fail without setting the last error; say so
       // rather than print "The operation completed successfully." as the cause.
