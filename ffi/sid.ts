@@ -10,7 +10,8 @@
  * @module
  */
 
-import type { PackedArea } from "./_packed_area.ts";
+// PAGE_BYTES: if one byte of a page is readable, all of it is (see ffi/_packed_area.ts).
+import { type PackedArea, PAGE_BYTES } from "./_packed_area.ts";
 
 /** `SID_REVISION`: the only revision Windows defines. */
 export const SID_REVISION = 1;
@@ -119,13 +120,6 @@ export function readSid(pointer: Deno.PointerValue): string | null {
   Deno.UnsafePointerView.copyInto(pointer, bytes);
   return sidToString(bytes);
 }
-
-/**
- * The unit in which memory is mapped and protected: if one byte of a page is readable, all of it
- * is ("the protection granularity is a page", https://learn.microsoft.com/windows/win32/memory/memory-protection;
- * 4 KiB is the smallest page Windows uses). ffi/wide_column.ts's `WideColumn` relies on the same.
- */
-const PAGE_BYTES = 4096;
 
 /** log2 of the slots of a {@linkcode SidTextCache}: a listing has a few dozen distinct SIDs. */
 const SID_SLOT_BITS = 8;
