@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { BUNDLE_ENTRY, bundleCli } from "../scripts/bundle_cli.ts";
 import { buildDir, doublePath, win32DoublePath } from "./doubles.ts";
+import { type Run, runProgram } from "./_run.ts";
 
 const doublesModule = new URL("./doubles.ts", import.meta.url).href;
 const sourceEntry = new URL("../cli/main.ts", import.meta.url).href;
@@ -46,19 +47,10 @@ function* javascriptFiles(folder: string): Generator<string> {
   }
 }
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args,
+function run(args: string[]): Promise<Run> {
+  return runProgram(Deno.execPath(), args, {
     env: { WINSESSION_DLL_DIR: buildDir, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: text.decode(output.stdout),
-    stderr: text.decode(output.stderr),
-  };
+  });
 }
 
 /** The `--json` text without what is measured against the clock at each run. */

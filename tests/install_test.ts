@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { buildDir } from "./doubles.ts";
+import { runProgram } from "./_run.ts";
 import { BUNDLE_ENTRY, bundleCli, DEFAULT_OUT_DIR } from "../scripts/bundle_cli.ts";
 
 const repoPath = fileURLToPath(new URL("../", import.meta.url));
@@ -30,15 +31,14 @@ function installCommands(): { checkout: string[]; jsr: string[]; prebuilt: strin
 }
 
 /** Runs `program args` with the install root (and deno on PATH, which the installed shim runs). */
-async function run(
+function run(
   program: string,
   args: string[],
   root: string,
   env: Record<string, string> = {},
 ) {
   const denoDir = Deno.execPath().replace(/[\\/][^\\/]*$/, "");
-  const output = await new Deno.Command(program, {
-    args,
+  return runProgram(program, args, {
     cwd: repoPath,
     env: {
       DENO_INSTALL_ROOT: root,
@@ -46,15 +46,7 @@ async function run(
       PATH: `${denoDir}:${Deno.env.get("PATH") ?? ""}`,
       ...env,
     },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  });
 }
 
 const permissionFlags = (words: string[]) => words.filter((word) => word.startsWith("--allow-"));

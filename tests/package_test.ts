@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { VERSION } from "../cli/main.ts";
+import { runProgram } from "./_run.ts";
 
 const repoRoot = new URL("../", import.meta.url);
 const repoPath = fileURLToPath(repoRoot); // "C:\…\" on Windows, "/…/" elsewhere
@@ -23,20 +24,8 @@ const exportsMap: Record<string, string> = typeof denoJson.exports === "string"
   ? { ".": denoJson.exports }
   : denoJson.exports;
 
-async function deno(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: repoPath,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function deno(args: string[]) {
+  return runProgram(Deno.execPath(), args, { cwd: repoPath, env: { NO_COLOR: "1" } });
 }
 
 Deno.test("deno.json names a scoped package with a license and exports . and ./cli", () => {

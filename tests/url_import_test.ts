@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { type Run, runProgram } from "./_run.ts";
 import { serveDirectory } from "./static_server.ts";
 
 const repoRoot = new URL("../", import.meta.url);
@@ -13,12 +14,6 @@ const repoPath = fileURLToPath(repoRoot); // "C:\…\" on Windows, "/…/" elsew
 const buildDir = `${repoPath}tests/doubles/build/${
   Deno.build.os === "windows" ? "windows" : "linux"
 }`;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** The npm cache of the running Deno, shared with the child so npm: needs no network here. */
 async function npmCacheDir(): Promise<string | undefined> {
@@ -39,19 +34,10 @@ async function denoInScratch(args: string[], env: Record<string, string> = {}): 
     await Deno.mkdir(denoDir);
     const npm = await npmCacheDir();
     if (npm) await Deno.symlink(npm, `${denoDir}/npm`);
-    const output = await new Deno.Command(Deno.execPath(), {
-      args,
+    return await runProgram(Deno.execPath(), args, {
       cwd: scratch,
       env: { DENO_DIR: denoDir, NO_COLOR: "1", ...env },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
+    });
   } finally {
     await Deno.remove(scratch, { recursive: true });
   }
